@@ -1,0 +1,182 @@
+// Strict JSON config reading; see config.h.
+#include "core/config.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "core/strings.h"
+
+namespace aha {
+
+namespace {
+
+const char* type_name(const Json& j) {
+    switch (j.type()) {
+        case Json::value_t::null: return "null";
+        case Json::value_t::boolean: return "a boolean";
+        case Json::value_t::number_integer:
+        case Json::value_t::number_unsigned: return "an integer";
+        case Json::value_t::number_float: return "a number";
+        case Json::value_t::string: return "a string";
+        case Json::value_t::array: return "an array";
+        case Json::value_t::object: return "an object";
+        default: return "an unsupported value";
+    }
+}
+
+[[noreturn]] void wrong_type(const std::string& path, const char* expected, const Json& got) {
+    throw ConfigError(path + ": expected " + expected + ", got " + type_name(got) + " (" + got.dump() + ")");
+}
+
+int64_t as_integer(const std::string& path, const Json& v) {
+    if (v.is_number_integer()) return v.get<int64_t>();
+    if (v.is_number_unsigned()) return static_cast<int64_t>(v.get<uint64_t>());
+    wrong_type(path, "an integer", v);
+}
+
+}  // namespace
+
+ConfigReader::ConfigReader(const Json& object, std::string path) : object_(object), path_(std::move(path)) {
+    if (!object_.is_object() && !object_.is_null()) {
+        wrong_type(path_.empty() ? "config" : path_, "an object", object_);
+    }
+}
+
+std::string ConfigReader::path_of(const std::string& key) const {
+    return path_.empty() ? key : path_ + "." + key;
+}
+
+const Json* ConfigReader::find(const std::string& key) {
+    known_.insert(key);
+    if (!object_.is_object()) return nullptr;
+    auto it = object_.find(key);
+    return it == object_.end() ? nullptr : &*it;
+}
+
+ConfigReader& ConfigReader::read(const std::string& key, bool& out) {
+    if (const Json* v = find(key)) {
+        if (!v->is_boolean()) wrong_type(path_of(key), "a boolean", *v);
+        out = v->get<bool>();
+    }
+    return *this;
+}
+
+ConfigReader& ConfigReader::read(const std::string& key, int64_t& out) {
+    if (const Json* v = find(key)) out = as_integer(path_of(key), *v);
+    return *this;
+}
+
+ConfigReader& ConfigReader::read(const std::string& key, int& out) {
+    if (const Json* v = find(key)) {
+        int64_t x = as_integer(path_of(key), *v);
+        config_require(x >= INT32_MIN && x <= INT32_MAX, path_of(key), "integer out of range");
+        out = static_cast<int>(x);
+    }
+    return *this;
+}
+
+ConfigReader& ConfigReader::read(const std::string& key, double& out) {
+    if (const Json* v = find(key)) {
+        if (!v->is_number()) wrong_type(path_of(key), "a number", *v);
+        out = v->get<double>();
+    }
+    return *this;
+}
+
+ConfigReader& ConfigReader::read(const std::string& key, std::string& out) {
+    if (const Json* v = find(key)) {
+        if (!v->is_string()) wrong_type(path_of(key), "a string", *v);
+        out = v->get<std::string>();
+    }
+    return *this;
+}
+
+ConfigReader& ConfigReader::read(const std::string& key, std::vector<int>& out) {
+    if (const Json* v = find(key)) {
+        if (!v->is_array()) wrong_type(path_of(key), "an array of integers", *v);
+        std::vector<int> values;
+        for (size_t i = 0; i < v->size(); ++i) {
+            int64_t x = as_integer(path_of(key) + "[" + std::to_string(i) + "]", (*v)[i]);
+            values.push_back(static_cast<int>(x));
+        }
+        out = std::move(values);
+    }
+    return *this;
+}
+
+ConfigReader ConfigReader::child(const std::string& key) {
+    static const Json kEmpty = Json::object();
+    const Json* v = find(key);
+    return ConfigReader(v ? *v : kEmpty, path_of(key));
+}
+
+void ConfigReader::finish() const {
+    if (!object_.is_object()) return;
+    for (const auto& item : object_.items()) {
+        if (known_.count(item.key())) continue;
+        std::vector<std::string> names(known_.begin(), known_.end());
+        std::string msg = path_of(item.key()) + ": unknown key";
+        std::string guess = closest_match(item.key(), names);
+        if (!guess.empty()) msg += "; did you mean " + guess + "?";
+        throw ConfigError(msg, "valid keys here: " + join(names));
+    }
+}
+
+void config_require(bool ok, const std::string& path, const std::string& what) {
+    if (!ok) throw ConfigError(path + ": " + what);
+}
+
+Json load_json_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw IoError(path + ": cannot open for reading");
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    std::string text = buffer.str();
+    try {
+        return Json::parse(text);
+    } catch (const Json::parse_error& e) {
+        size_t line = 1, col = 1;
+        for (size_t i = 0; i < text.size() && i + 1 < e.byte; ++i) {
+            if (text[i] == '\n') {
+                ++line;
+                col = 1;
+            } else {
+                ++col;
+            }
+        }
+        std::string what = e.what();
+        auto pos = what.find("syntax error");
+        if (pos != std::string::npos) what = what.substr(pos);
+        throw FormatError(path + ":" + std::to_string(line) + ":" + std::to_string(col) + ": invalid JSON: " +
+                          what);
+    }
+}
+
+void apply_override(Json& root, const std::string& assignment) {
+    auto eq = assignment.find('=');
+    if (eq == std::string::npos || eq == 0) {
+        throw ConfigError("--set " + assignment + ": expected key.path=value");
+    }
+    std::string key = assignment.substr(0, eq);
+    std::string text = assignment.substr(eq + 1);
+    Json value;
+    try {
+        value = Json::parse(text);
+    } catch (const Json::parse_error&) {
+        value = text;  // a bare word such as gspo
+    }
+    Json* node = &root;
+    std::vector<std::string> parts = split(key, '.');
+    for (size_t i = 0; i < parts.size(); ++i) {
+        if (parts[i].empty()) throw ConfigError("--set " + assignment + ": empty key component");
+        if (node->is_null()) *node = Json::object();
+        if (!node->is_object()) {
+            throw ConfigError("--set " + key + ": " + join({parts.begin(), parts.begin() + i}, ".") +
+                              " is not an object");
+        }
+        node = &(*node)[parts[i]];
+    }
+    *node = value;
+}
+
+}  // namespace aha

@@ -1,0 +1,59 @@
+// Strict JSON configs: every component reads its own plain struct through a ConfigReader, which rejects
+// unknown keys and wrong types, naming the JSON path ("rl.loss.clip_hihg: unknown key; did you mean ...").
+#pragma once
+
+#include <cstdint>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+
+namespace aha {
+
+using Json = nlohmann::json;
+
+// Reads one JSON object of a config and remembers which keys it knows, so finish() can reject the rest.
+class ConfigReader {
+ public:
+    // `path` is the dotted location of `object` in the whole config ("" for the root).
+    ConfigReader(const Json& object, std::string path);
+
+    // Reads `key` into `out` when present (leaving the default otherwise). Throws ConfigError on a wrong type.
+    ConfigReader& read(const std::string& key, bool& out);
+    ConfigReader& read(const std::string& key, int& out);
+    ConfigReader& read(const std::string& key, int64_t& out);
+    ConfigReader& read(const std::string& key, double& out);
+    ConfigReader& read(const std::string& key, std::string& out);
+    ConfigReader& read(const std::string& key, std::vector<int>& out);
+
+    // A nested object (an empty one when absent); the key counts as known.
+    ConfigReader child(const std::string& key);
+
+    // Throws ConfigError for the first key that no read()/child() asked for, suggesting the closest known key.
+    void finish() const;
+
+    // "rl.loss.clip" for key "clip" of reader at "rl.loss".
+    std::string path_of(const std::string& key) const;
+
+ private:
+    const Json* find(const std::string& key);
+
+    const Json& object_;
+    std::string path_;
+    std::set<std::string> known_;
+};
+
+// Throws ConfigError("<path>: <what>") unless `ok`; for validate() range checks.
+void config_require(bool ok, const std::string& path, const std::string& what);
+
+// Parses a JSON file; a syntax error names file:line:column.
+Json load_json_file(const std::string& path);
+
+// Applies one "--set a.b.c=value" override: value is parsed as JSON when it is valid JSON, else taken as a
+// string. Intermediate objects are created; unknown keys are caught later by the component's from_json.
+void apply_override(Json& root, const std::string& assignment);
+
+}  // namespace aha

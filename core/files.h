@@ -1,0 +1,29 @@
+// File helpers that never leave half-written files behind and report failures as IoError naming the path.
+#pragma once
+
+#include <string>
+
+namespace aha {
+
+// Creates `dir` (and parents) if needed and checks that a file can be created in it.
+void ensure_writable_dir(const std::string& dir);
+
+// Writes `content` to `path` through a temporary file in the same directory and an atomic rename.
+void write_file_atomic(const std::string& path, const std::string& content);
+
+// Reads a whole file; IoError naming the path when it cannot.
+std::string read_file(const std::string& path);
+
+bool file_exists(const std::string& path);
+
+// Appends one line (a newline is added) and flushes; for metrics.jsonl.
+class LineAppender {
+ public:
+    explicit LineAppender(std::string path);
+    void append(const std::string& line);
+
+ private:
+    std::string path_;
+};
+
+}  // namespace aha

@@ -1,0 +1,117 @@
+// The pretraining corpus of the tiny R1-Zero demo; see pretrain_corpus.h.
+#include "datasets/pretrain_corpus.h"
+
+namespace aha::datasets {
+
+PretrainCorpusConfig PretrainCorpusConfig::from_json(ConfigReader r) {
+    PretrainCorpusConfig c;
+    r.read("fact_list_weight", c.fact_list_weight)
+        .read("min_facts", c.min_facts)
+        .read("max_facts", c.max_facts)
+        .read("hop_written_prob", c.hop_written_prob)
+        .read("distractor_prob", c.distractor_prob)
+        .read("chain_fraction", c.chain_fraction);
+    r.finish();
+    return c;
+}
+
+Json PretrainCorpusConfig::to_json() const {
+    return {{"fact_list_weight", fact_list_weight},
+            {"min_facts", min_facts},
+            {"max_facts", max_facts},
+            {"hop_written_prob", hop_written_prob},
+            {"distractor_prob", distractor_prob},
+            {"chain_fraction", chain_fraction}};
+}
+
+void PretrainCorpusConfig::validate(const std::string& path) const {
+    auto prob = [&](double p, const char* key) {
+        config_require(p >= 0.0 && p <= 1.0, path + "." + key, "expected a probability in [0, 1]");
+    };
+    prob(fact_list_weight, "fact_list_weight");
+    prob(hop_written_prob, "hop_written_prob");
+    prob(distractor_prob, "distractor_prob");
+    config_require(chain_fraction >= 0.0 && chain_fraction <= 0.05,
+                   path + ".chain_fraction",
+                   "expected 0..0.05 (a rare behaviour, never the bulk of the corpus)");
+    config_require(min_facts >= 1 && max_facts >= min_facts && max_facts <= 64,
+                   path + ".min_facts/max_facts",
+                   "expected 1 <= min_facts <= max_facts <= 64");
+}
+
+namespace {
+
+struct Fact {
+    int f, x, y;
+};
+
+Fact random_fact(const PointerChaseTask& task, std::mt19937_64& rng) {
+    std::uniform_int_distribution<int> any_f(0, task.config().num_functions - 1);
+    std::uniform_int_distribution<int> any_x(0, task.config().num_symbols - 1);
+    int f = any_f(rng), x = any_x(rng);
+    return {f, x, task.apply(f, x)};
+}
+
+// A fact whose input is neither `avoid_input` (the previous result) and whose result does not feed `next`.
+Fact unchained_fact(const PointerChaseTask& task, std::mt19937_64& rng, int prev_result, int next_input) {
+    for (;;) {
+        Fact fact = random_fact(task, rng);
+        if (fact.x != prev_result && fact.y != next_input) return fact;
+    }
+}
+
+std::string fact_list(const PointerChaseTask& task, const PretrainCorpusConfig& c, std::mt19937_64& rng) {
+    int n = std::uniform_int_distribution<int>(c.min_facts, c.max_facts)(rng);
+    std::string out;
+    int prev = -1;
+    for (int i = 0; i < n; ++i) {
+        Fact fact = unchained_fact(task, rng, prev, -1);
+        out += task.hop_text(fact.f, fact.x);
+        prev = fact.y;
+    }
+    return out;
+}
+
+std::string one_hop_question(const PointerChaseTask& task, const PretrainCorpusConfig& c, std::mt19937_64& rng) {
+    Fact q = random_fact(task, rng);
+    std::bernoulli_distribution written(c.hop_written_prob), distract(c.distractor_prob), before(0.5);
+    std::string think;
+    if (written(rng)) think = task.hop_text(q.f, q.x);
+    if (distract(rng)) {
+        bool put_before = before(rng) || think.empty();
+        // The distractor must not chain with the real hop in either order.
+        Fact d = put_before ? unchained_fact(task, rng, -1, q.x) : unchained_fact(task, rng, q.y, -1);
+        std::string text = task.hop_text(d.f, d.x);
+        think = put_before ? text + think : think + text;
+    }
+    std::string answer(1, task.symbol(q.y));
+    return "?" + std::string(1, task.function_name(q.f)) + task.symbol(q.x) + "<think>" + think +
+           "</think><answer>" + answer + "</answer>";
+}
+
+// Fallback only: "?23x:2x=y;3y=z;!z" over train starts, a format the RL prompt never uses.
+std::string chain_line(const PointerChaseTask& task, std::mt19937_64& rng) {
+    PointerChaseProblem p = task.sample_train(rng);
+    return p.question + ":" + task.worked_chain(p) + "!" + p.answer_text;
+}
+
+}  // namespace
+
+std::string sample_pretrain_line(const PointerChaseTask& task,
+                                 const PretrainCorpusConfig& config,
+                                 std::mt19937_64& rng) {
+    std::uniform_real_distribution<double> u(0.0, 1.0);
+    if (config.chain_fraction > 0 && u(rng) < config.chain_fraction) return chain_line(task, rng);
+    if (u(rng) < config.fact_list_weight) return fact_list(task, config, rng);
+    return one_hop_question(task, config, rng);
+}
+
+bool contains_chain(const std::string& facts) {
+    // Facts are 5 characters: f x = y ;
+    for (size_t i = 5; i + 5 <= facts.size(); i += 5) {
+        if (facts[i + 1] == facts[i - 2]) return true;
+    }
+    return false;
+}
+
+}  // namespace aha::datasets

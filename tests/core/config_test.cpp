@@ -1,0 +1,89 @@
+// ConfigReader: unknown keys, wrong types, overrides and JSON syntax errors are reported with their path.
+#include "core/config.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace aha {
+namespace {
+
+struct LossConfig {
+    double clip_low = 0.2;
+    double clip_high = 0.2;
+    std::string name = "ppo_clip";
+};
+
+LossConfig read_loss(const Json& j) {
+    LossConfig c;
+    ConfigReader root(j, "");
+    ConfigReader r = root.child("rl").child("loss");
+    r.read("clip_low", c.clip_low).read("clip_high", c.clip_high).read("name", c.name);
+    r.finish();
+    return c;
+}
+
+std::string error_of(const std::function<void()>& f) {
+    try {
+        f();
+    } catch (const Error& e) {
+        return e.what();
+    }
+    return "<no error>";
+}
+
+TEST(ConfigReaderTest, ReadsPresentKeysAndKeepsDefaults) {
+    LossConfig c = read_loss(Json::parse(R"({"rl": {"loss": {"clip_high": 0.28}}})"));
+    EXPECT_DOUBLE_EQ(c.clip_high, 0.28);
+    EXPECT_DOUBLE_EQ(c.clip_low, 0.2);
+    EXPECT_EQ(c.name, "ppo_clip");
+}
+
+TEST(ConfigReaderTest, UnknownKeyNamesPathAndSuggestion) {
+    std::string msg = error_of([] { read_loss(Json::parse(R"({"rl": {"loss": {"clip_hihg": 0.3}}})")); });
+    EXPECT_EQ(msg, "rl.loss.clip_hihg: unknown key; did you mean clip_high?");
+}
+
+TEST(ConfigReaderTest, WrongTypeNamesPathAndExpectedType) {
+    std::string msg = error_of([] { read_loss(Json::parse(R"({"rl": {"loss": {"clip_low": "big"}}})")); });
+    EXPECT_EQ(msg, "rl.loss.clip_low: expected a number, got a string (\"big\")");
+}
+
+TEST(ConfigReaderTest, IntegerRejectsFraction) {
+    Json j = Json::parse(R"({"steps": 1.5})");
+    int steps = 0;
+    ConfigReader r(j, "");
+    EXPECT_THROW(r.read("steps", steps), ConfigError);
+}
+
+TEST(ConfigReaderTest, ChildMustBeObject) {
+    EXPECT_THROW(read_loss(Json::parse(R"({"rl": 3})")), ConfigError);
+}
+
+TEST(ConfigOverrideTest, SetsNumbersStringsAndNestedKeys) {
+    Json j = Json::parse(R"({"rl": {"loss": {"name": "ppo_clip"}}})");
+    apply_override(j, "rl.loss.clip_high=0.28");
+    apply_override(j, "rl.loss.name=gspo");
+    LossConfig c = read_loss(j);
+    EXPECT_DOUBLE_EQ(c.clip_high, 0.28);
+    EXPECT_EQ(c.name, "gspo");
+}
+
+TEST(ConfigOverrideTest, OverrideOfUnknownKeyIsCaughtByReader) {
+    Json j = Json::object();
+    apply_override(j, "rl.loss.clipp=1");
+    EXPECT_THROW(read_loss(j), ConfigError);
+    EXPECT_THROW(apply_override(j, "novalue"), ConfigError);
+}
+
+TEST(LoadJsonFileTest, SyntaxErrorNamesFileLineAndColumn) {
+    auto path = (std::filesystem::temp_directory_path() / "aha_bad_config.json").string();
+    std::ofstream(path) << "{\n  \"a\": 1,\n  \"b\": ]\n}\n";
+    std::string msg = error_of([&] { load_json_file(path); });
+    EXPECT_NE(msg.find(path + ":3:8: invalid JSON"), std::string::npos) << msg;
+    EXPECT_NE(error_of([] { load_json_file("/nonexistent/x.json"); }).find("cannot open"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace aha

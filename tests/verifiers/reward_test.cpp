@@ -1,0 +1,70 @@
+// Answer extraction, the format check and the named rewards on right, wrong and malformed completions.
+#include "verifiers/reward.h"
+
+#include <gtest/gtest.h>
+
+#include "verifiers/answer_tags.h"
+
+namespace aha::verifiers {
+namespace {
+
+TEST(ExtractTaggedAnswerTest, ExactlyOnePairIsRequired) {
+    EXPECT_EQ(extract_tagged_answer("1a=b;</think><answer> b </answer>").text, "b");
+    EXPECT_EQ(extract_tagged_answer("no tags").status, Extraction::kMissing);
+    EXPECT_EQ(extract_tagged_answer("<answer>a</answer><answer>b</answer>").status, Extraction::kMultiple);
+    EXPECT_EQ(extract_tagged_answer("<answer>a").status, Extraction::kUnclosed);
+    EXPECT_EQ(extract_tagged_answer("</answer>a<answer>").status, Extraction::kUnclosed);
+    EXPECT_EQ(extract_tagged_answer("<answer></answer>").status, Extraction::kOk);
+}
+
+TEST(ThinkAnswerFormatTest, AcceptsOnlyTheR1Shape) {
+    EXPECT_TRUE(has_think_answer_format("1a=b;</think><answer>b</answer>"));
+    EXPECT_TRUE(has_think_answer_format("</think> <answer>b</answer>\n"));
+    EXPECT_FALSE(has_think_answer_format("<answer>b</answer>"));
+    EXPECT_FALSE(has_think_answer_format("</think><answer>b</answer>x"));
+    EXPECT_FALSE(has_think_answer_format("x</think>y<answer>b</answer>"));
+    EXPECT_FALSE(has_think_answer_format("<think></think><answer>b</answer>"));
+    EXPECT_FALSE(has_think_answer_format("</think></think><answer>b</answer>"));
+}
+
+TEST(VerifyExactAnswerTest, RightWrongAndMalformed) {
+    VerifierResult right = verify_exact_answer("1a=b;</think><answer>b</answer>", "b");
+    EXPECT_EQ(right.verdict, Verdict::kCorrect);
+    EXPECT_DOUBLE_EQ(right.reward, 1.0);
+    EXPECT_TRUE(right.format_ok);
+    VerifierResult wrong = verify_exact_answer("</think><answer>c</answer>", "b");
+    EXPECT_EQ(wrong.verdict, Verdict::kWrong);
+    EXPECT_DOUBLE_EQ(wrong.reward, 0.0);
+    VerifierResult sprayed = verify_exact_answer("<answer>b</answer><answer>c</answer>", "b");
+    EXPECT_EQ(sprayed.verdict, Verdict::kMalformed);
+    EXPECT_DOUBLE_EQ(sprayed.reward, 0.0);
+    // Right answer, no think/answer shape: accuracy reward still 1, the format reward gives no bonus.
+    VerifierResult bare = verify_exact_answer("<answer>b</answer>", "b");
+    EXPECT_EQ(bare.verdict, Verdict::kCorrect);
+    EXPECT_FALSE(bare.format_ok);
+}
+
+TEST(ScoreCompletionTest, FormatRewardAddsOnlyWhenFormatHolds) {
+    RewardConfig c;
+    c.name = "answer_and_format";
+    c.format_weight = 0.25;
+    EXPECT_DOUBLE_EQ(score_completion(c, "</think><answer>c</answer>", "b").reward, 0.25);
+    EXPECT_DOUBLE_EQ(score_completion(c, "</think><answer>b</answer>", "b").reward, 1.25);
+    EXPECT_DOUBLE_EQ(score_completion(c, "<answer>b</answer>", "b").reward, 1.0);
+    c.name = "answer";
+    EXPECT_DOUBLE_EQ(score_completion(c, "</think><answer>c</answer>", "b").reward, 0.0);
+}
+
+TEST(RewardConfigTest, UnknownNameListsValidOnes) {
+    RewardConfig c;
+    c.name = "answr";
+    try {
+        c.validate("reward");
+        FAIL();
+    } catch (const ConfigError& e) {
+        EXPECT_NE(std::string(e.what()).find("valid names: answer, answer_and_format"), std::string::npos);
+    }
+}
+
+}  // namespace
+}  // namespace aha::verifiers

@@ -1,0 +1,59 @@
+// Verdicts and named rewards; see reward.h.
+#include "verifiers/reward.h"
+
+#include <algorithm>
+
+#include "core/strings.h"
+#include "verifiers/answer_tags.h"
+
+namespace aha::verifiers {
+
+const char* verdict_name(Verdict v) {
+    switch (v) {
+        case Verdict::kCorrect: return "correct";
+        case Verdict::kWrong: return "wrong";
+        case Verdict::kMalformed: return "malformed";
+        case Verdict::kTimeout: return "timeout";
+    }
+    return "?";
+}
+
+VerifierResult verify_exact_answer(const std::string& completion, const std::string& expected) {
+    VerifierResult r;
+    r.format_ok = has_think_answer_format(completion);
+    ExtractedAnswer a = extract_tagged_answer(completion);
+    if (a.status != Extraction::kOk) return r;
+    r.extracted = a.text;
+    r.verdict = a.text == expected ? Verdict::kCorrect : Verdict::kWrong;
+    r.reward = r.verdict == Verdict::kCorrect ? 1.0 : 0.0;
+    return r;
+}
+
+std::vector<std::string> reward_names() { return {"answer", "answer_and_format"}; }
+
+RewardConfig RewardConfig::from_json(ConfigReader r) {
+    RewardConfig c;
+    r.read("name", c.name).read("format_weight", c.format_weight);
+    r.finish();
+    return c;
+}
+
+Json RewardConfig::to_json() const { return {{"name", name}, {"format_weight", format_weight}}; }
+
+void RewardConfig::validate(const std::string& path) const {
+    auto names = reward_names();
+    if (std::find(names.begin(), names.end(), name) == names.end()) {
+        throw ConfigError(path + ".name: unknown reward '" + name + "'; valid names: " + join(names));
+    }
+    config_require(format_weight >= 0.0 && format_weight <= 1.0, path + ".format_weight", "expected 0..1");
+}
+
+VerifierResult score_completion(const RewardConfig& config,
+                                const std::string& completion,
+                                const std::string& expected) {
+    VerifierResult r = verify_exact_answer(completion, expected);
+    if (config.name == "answer_and_format" && r.format_ok) r.reward += config.format_weight;
+    return r;
+}
+
+}  // namespace aha::verifiers

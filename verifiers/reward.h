@@ -1,0 +1,48 @@
+// Verdicts and rewards for completions. Rewards are registered by name so an ablation is one config line:
+//   "answer"             1 for the exact right answer in <answer> tags, else 0 (the R1-Zero accuracy reward)
+//   "answer_and_format"  answer reward plus format_weight when the think/answer format is also right
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+
+namespace aha::verifiers {
+
+enum class Verdict {
+    kCorrect,    // well-formed and right
+    kWrong,      // well-formed, wrong answer
+    kMalformed,  // no single <answer>...</answer>
+    kTimeout,    // the checker ran out of time (code verifiers)
+};
+
+const char* verdict_name(Verdict v);
+
+struct VerifierResult {
+    Verdict verdict = Verdict::kMalformed;
+    bool format_ok = false;  // think/answer format
+    double reward = 0.0;
+    std::string extracted;   // the answer text the verdict is about
+};
+
+// Exact-match answer check: the text inside the single <answer> pair equals `expected`.
+VerifierResult verify_exact_answer(const std::string& completion, const std::string& expected);
+
+struct RewardConfig {
+    std::string name = "answer";  // see the catalogue above
+    double format_weight = 0.1;   // only for "answer_and_format"
+
+    static RewardConfig from_json(ConfigReader r);
+    Json to_json() const;
+    void validate(const std::string& path) const;
+};
+
+std::vector<std::string> reward_names();
+
+// Scores one completion with the configured reward.
+VerifierResult score_completion(const RewardConfig& config,
+                                const std::string& completion,
+                                const std::string& expected);
+
+}  // namespace aha::verifiers
