@@ -1,8 +1,13 @@
 // File helpers; see files.h.
 #include "core/files.h"
 
+#include <ftw.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
-#include <filesystem>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -10,19 +15,39 @@
 
 namespace aha {
 
-namespace fs = std::filesystem;
+// POSIX calls rather than std::filesystem: the LibTorch wheel exports its own, broken, copies of some
+// std::filesystem symbols (remove_all crashes), which win over libstdc++'s in every program linking torch.
+
+namespace {
+
+bool is_directory(const std::string& path) {
+    struct stat st;
+    return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+}  // namespace
+
+void make_dirs(const std::string& dir) {
+    if (dir.empty() || is_directory(dir)) return;
+    auto slash = dir.find_last_of('/');
+    if (slash != std::string::npos && slash > 0) make_dirs(dir.substr(0, slash));
+    if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
+        throw IoError(dir + ": cannot create directory (" + std::strerror(errno) + ")");
+    }
+    if (!is_directory(dir)) throw IoError(dir + ": exists and is not a directory");
+}
 
 void ensure_writable_dir(const std::string& dir) {
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    if (ec) throw IoError(dir + ": cannot create directory (" + ec.message() + ")");
-    if (!fs::is_directory(dir)) throw IoError(dir + ": exists and is not a directory");
-    fs::path probe = fs::path(dir) / ".aha-write-probe";
-    {
-        std::ofstream out(probe);
-        if (!out) throw IoError(dir + ": directory is not writable");
+    make_dirs(dir);
+    if (::access(dir.c_str(), W_OK | X_OK) != 0) throw IoError(dir + ": directory is not writable");
+}
+
+void remove_tree(const std::string& path) {
+    auto remove_one = [](const char* p, const struct stat*, int, struct FTW*) { return ::remove(p); };
+    if (::access(path.c_str(), F_OK) != 0) return;
+    if (::nftw(path.c_str(), remove_one, 16, FTW_DEPTH | FTW_PHYS) != 0) {
+        throw IoError(path + ": cannot remove (" + std::strerror(errno) + ")");
     }
-    fs::remove(probe, ec);
 }
 
 void write_file_atomic(const std::string& path, const std::string& content) {
@@ -37,11 +62,10 @@ void write_file_atomic(const std::string& path, const std::string& content) {
             throw IoError(path + ": write failed (disk full?)");
         }
     }
-    std::error_code ec;
-    fs::rename(tmp, path, ec);
-    if (ec) {
+    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+        std::string why = std::strerror(errno);
         std::remove(tmp.c_str());
-        throw IoError(path + ": cannot rename temporary file into place (" + ec.message() + ")");
+        throw IoError(path + ": cannot rename temporary file into place (" + why + ")");
     }
 }
 
@@ -53,7 +77,7 @@ std::string read_file(const std::string& path) {
     return buffer.str();
 }
 
-bool file_exists(const std::string& path) { return fs::exists(path); }
+bool file_exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
 
 LineAppender::LineAppender(std::string path) : path_(std::move(path)) {
     std::ofstream out(path_, std::ios::app);

@@ -5,6 +5,12 @@
 
 namespace aha {
 
+// Creates `dir` and its parents if needed.
+void make_dirs(const std::string& dir);
+
+// Removes a file or a directory tree; nothing to do when absent.
+void remove_tree(const std::string& path);
+
 // Creates `dir` (and parents) if needed and checks that a file can be created in it.
 void ensure_writable_dir(const std::string& dir);
 

@@ -1,0 +1,134 @@
+// Batched sampling with a KV cache; see sampler.h.
+#include "rollout/sampler.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+namespace aha::rollout {
+
+SamplingParams SamplingParams::from_json(ConfigReader r) {
+    SamplingParams p;
+    r.read("temperature", p.temperature)
+        .read("max_new_tokens", p.max_new_tokens)
+        .read("top_k", p.top_k)
+        .read("top_p", p.top_p)
+        .read("seed", p.seed);
+    r.finish();
+    return p;
+}
+
+Json SamplingParams::to_json() const {
+    return {{"temperature", temperature}, {"max_new_tokens", max_new_tokens}, {"top_k", top_k}, {"top_p", top_p}, {"seed", seed}};
+}
+
+void SamplingParams::validate(const std::string& path) const {
+    config_require(temperature >= 0.0, path + ".temperature", "expected >= 0 (0 = greedy)");
+    config_require(max_new_tokens >= 1, path + ".max_new_tokens", "expected >= 1");
+    config_require(top_k >= 0, path + ".top_k", "expected >= 0 (0 = off)");
+    config_require(top_p > 0.0 && top_p <= 1.0, path + ".top_p", "expected in (0, 1] (1 = off)");
+    config_require(!(temperature == 0.0 && (top_k > 0 || top_p < 1.0)),
+                   path,
+                   "top_k/top_p have no effect with temperature 0 (greedy); turn them off");
+}
+
+std::vector<int> Rollout::completion(int64_t i) const {
+    auto ids = completion_ids[i].masked_select(completion_valid[i]);
+    return std::vector<int>(ids.data_ptr<int64_t>(), ids.data_ptr<int64_t>() + ids.numel());
+}
+
+std::pair<torch::Tensor, torch::Tensor> left_pad(const std::vector<std::vector<int>>& rows, int pad_id) {
+    int64_t width = 0;
+    for (const auto& r : rows) width = std::max<int64_t>(width, static_cast<int64_t>(r.size()));
+    const int64_t n = static_cast<int64_t>(rows.size());
+    auto ids = torch::full({n, width}, pad_id, torch::kLong);
+    auto valid = torch::zeros({n, width}, torch::kBool);
+    auto id_acc = ids.accessor<int64_t, 2>();
+    auto valid_acc = valid.accessor<bool, 2>();
+    for (int64_t i = 0; i < n; ++i) {
+        int64_t offset = width - static_cast<int64_t>(rows[i].size());
+        for (size_t j = 0; j < rows[i].size(); ++j) {
+            id_acc[i][offset + j] = rows[i][j];
+            valid_acc[i][offset + j] = true;
+        }
+    }
+    return {ids, valid};
+}
+
+namespace {
+
+// Each stage rewrites the (already temperature-scaled) logits in place of the next.
+torch::Tensor apply_top_k(const torch::Tensor& logits, int top_k) {
+    if (top_k <= 0 || top_k >= logits.size(-1)) return logits;
+    auto kth = std::get<0>(logits.topk(top_k, -1)).narrow(-1, top_k - 1, 1);  // [N, 1]
+    return logits.masked_fill(logits < kth, -std::numeric_limits<float>::infinity());
+}
+
+torch::Tensor apply_top_p(const torch::Tensor& logits, double top_p) {
+    if (top_p >= 1.0) return logits;
+    auto [sorted, order] = logits.sort(-1, /*descending=*/true);                  // [N, V]
+    auto cumulative = sorted.softmax(-1).cumsum(-1);                               // [N, V]
+    // Drop a token when the tokens before it already reach top_p (the first token always stays).
+    auto drop_sorted = (cumulative - sorted.softmax(-1)) >= top_p;                 // [N, V]
+    auto drop = torch::zeros_like(drop_sorted).scatter(-1, order, drop_sorted);    // [N, V]
+    return logits.masked_fill(drop, -std::numeric_limits<float>::infinity());
+}
+
+}  // namespace
+
+torch::Tensor sample_next(const torch::Tensor& logits, const SamplingParams& params, torch::Generator& gen) {
+    if (params.temperature == 0.0) return logits.argmax(-1);
+    auto scaled = logits.to(torch::kFloat32) / params.temperature;  // [N, V]
+    scaled = apply_top_p(apply_top_k(scaled, params.top_k), params.top_p);
+    return torch::multinomial(scaled.softmax(-1), 1, /*replacement=*/false, gen).squeeze(-1);  // [N]
+}
+
+Rollout generate(policy::CausalLM& model,
+                 const std::vector<std::vector<int>>& prompts,
+                 const SamplingParams& params,
+                 int eos_id,
+                 int pad_id) {
+    params.validate("sampling");
+    TORCH_CHECK(!prompts.empty(), "generate: no prompts");
+    torch::NoGradGuard no_grad;
+    auto device = model->parameters().front().device();
+    auto dtype = model->parameters().front().scalar_type();
+    auto gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(params.seed));
+
+    Rollout out;
+    std::tie(out.prompt_ids, out.prompt_valid) = left_pad(prompts, pad_id);
+    const int64_t N = out.prompt_ids.size(0), P = out.prompt_ids.size(1), C = params.max_new_tokens;
+    TORCH_CHECK(P + C <= model->config().max_position,
+                "prompt (", P, ") + max_new_tokens (", C, ") exceeds the model's max_position ", model->config().max_position);
+    auto cache = policy::KVCache::allocate(model->config(), N, P + C, torch::TensorOptions().dtype(dtype).device(device));
+
+    auto ids = out.prompt_ids.to(device), valid = out.prompt_valid.to(device);
+    auto logits = model->forward(ids, policy::positions_from_mask(valid), valid, &cache).select(1, P - 1);  // [N, V]
+    auto next_pos = valid.sum(1, /*keepdim=*/true);                                                         // [N, 1]
+
+    auto completion = torch::full({N, C}, pad_id, torch::kLong);
+    auto completion_valid = torch::zeros({N, C}, torch::kBool);
+    auto logprobs = torch::zeros({N, C}, torch::kFloat32);
+    auto finished = torch::zeros({N}, torch::kBool);
+    int64_t steps = 0;
+    const double lp_temperature = params.temperature > 0 ? params.temperature : 1.0;
+    for (int64_t t = 0; t < C; ++t) {
+        auto logits_cpu = logits.to(torch::kCPU, torch::kFloat32);
+        auto token = sample_next(logits_cpu, params, gen);                                          // [N]
+        auto lp = (logits_cpu / lp_temperature).log_softmax(-1).gather(-1, token.unsqueeze(-1)).squeeze(-1);
+        auto live = finished.logical_not();                                                         // [N]
+        completion.select(1, t).copy_(token.masked_fill(finished, pad_id));
+        completion_valid.select(1, t).copy_(live);
+        logprobs.select(1, t).copy_(lp.masked_fill(finished, 0.0));
+        finished = finished | (token == eos_id);
+        steps = t + 1;
+        if (finished.all().item<bool>() || t + 1 == C) break;
+        auto fed = completion.select(1, t).unsqueeze(1).to(device);                                 // [N, 1]
+        logits = model->forward(fed, next_pos, live.unsqueeze(1).to(device), &cache).select(1, 0);
+        next_pos = next_pos + 1;
+    }
+    out.completion_ids = completion.narrow(1, 0, steps);
+    out.completion_valid = completion_valid.narrow(1, 0, steps);
+    out.logprobs = logprobs.narrow(1, 0, steps);
+    return out;
+}
+
+}  // namespace aha::rollout

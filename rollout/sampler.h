@@ -1,0 +1,56 @@
+// Batched sampling with a KV cache: prompts in, completions with per-token log-probabilities out.
+// The sampler is a chain of small stages (temperature, top-k, top-p), each applied to the logits in turn.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+#include "policy/transformer.h"
+
+namespace aha::rollout {
+
+// One flat struct, as vLLM's SamplingParams; each field says its range and its "off" value.
+struct SamplingParams {
+    double temperature = 1.0;  // >= 0; 0 = greedy (argmax)
+    int max_new_tokens = 32;   // >= 1
+    int top_k = 0;             // >= 0; 0 = off
+    double top_p = 1.0;        // (0, 1]; 1 = off
+    int64_t seed = 0;          // the sampling generator's seed
+
+    static SamplingParams from_json(ConfigReader r);
+    Json to_json() const;
+    void validate(const std::string& path) const;
+};
+
+struct Rollout {
+    torch::Tensor prompt_ids;        // [N, P] int64, left-padded
+    torch::Tensor prompt_valid;      // [N, P] bool
+    torch::Tensor completion_ids;    // [N, C] int64, right-padded
+    torch::Tensor completion_valid;  // [N, C] bool: generated tokens, the end token included
+    // [N, C] float32: log-prob of each generated token under softmax(logits / temperature) (temperature 1
+    // when greedy), i.e. before top-k/top-p filtering, as the policy loss recomputes it.
+    torch::Tensor logprobs;
+
+    int64_t size() const { return prompt_ids.size(0); }
+    // The generated ids of row i (padding removed, end token kept).
+    std::vector<int> completion(int64_t i) const;
+};
+
+// Left-pads rows of ids to [N, P]; returns {ids, valid}.
+std::pair<torch::Tensor, torch::Tensor> left_pad(const std::vector<std::vector<int>>& rows, int pad_id);
+
+// Samples one completion per prompt (repeat a prompt G times for a group), stopping a row at `eos_id` or
+// after max_new_tokens. Runs without gradients; the model's mode is left unchanged.
+Rollout generate(policy::CausalLM& model,
+                 const std::vector<std::vector<int>>& prompts,
+                 const SamplingParams& params,
+                 int eos_id,
+                 int pad_id);
+
+// The sampling chain on a batch of next-token logits [N, V]; returns the chosen ids [N].
+torch::Tensor sample_next(const torch::Tensor& logits, const SamplingParams& params, torch::Generator& gen);
+
+}  // namespace aha::rollout
