@@ -1,0 +1,114 @@
+// The `aha` command: pretrain, train, eval. Every error is one line naming the file/key/path, exit code 2.
+#include <c10/util/Exception.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "cli/commands.h"
+#include "core/error.h"
+
+namespace {
+
+const char* kUsage =
+    "usage: aha <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  pretrain CONFIG [--set key=value]... [--force]   pretrain the tiny base model (cached by settings)\n"
+    "  train CONFIG [--set key=value]...                GRPO from the base checkpoint\n"
+    "  eval CONFIG [--checkpoint DIR] [--set key=value]...  evaluate on the held-out prompts\n"
+    "\n"
+    "Run 'aha <command> --help' for details.\n";
+
+const char* kPretrainHelp =
+    "usage: aha pretrain CONFIG [--set key=value]... [--force]\n"
+    "Pretrains a base model on the task's corpus (single-hop facts and one-hop questions, never a multi-hop\n"
+    "chain) and saves it to base_checkpoint. Skipped when a checkpoint made with the same settings exists.\n"
+    "  --set key=value   override any config key, e.g. --set pretrain.steps=500\n"
+    "  --force           pretrain again even if a matching checkpoint exists\n";
+
+const char* kTrainHelp =
+    "usage: aha train CONFIG [--set key=value]...\n"
+    "Runs GRPO from base_checkpoint with verifier rewards only. Writes to run_dir: config.json (resolved),\n"
+    "metrics.jsonl (one JSON object per step), summary.json, chart.svg and checkpoint/.\n"
+    "  --set key=value   override any config key, e.g. --set rl.loss.aggregation=token_mean\n";
+
+const char* kEvalHelp =
+    "usage: aha eval CONFIG [--checkpoint DIR] [--set key=value]...\n"
+    "Evaluates a checkpoint (default: base_checkpoint) on the held-out prompts; prints JSON.\n";
+
+struct Args {
+    std::string command, config, checkpoint;
+    std::vector<std::string> overrides;
+    bool force = false, help = false;
+};
+
+Args parse(int argc, char** argv) {
+    Args a;
+    if (argc < 2) throw aha::ConfigError("missing command", kUsage);
+    a.command = argv[1];
+    for (int i = 2; i < argc; ++i) {
+        std::string arg = argv[i];
+        auto value = [&](const char* flag) -> std::string {
+            if (i + 1 >= argc) throw aha::ConfigError(std::string(flag) + ": missing value");
+            return argv[++i];
+        };
+        if (arg == "--help" || arg == "-h") {
+            a.help = true;
+        } else if (arg == "--set") {
+            a.overrides.push_back(value("--set"));
+        } else if (arg.rfind("--set=", 0) == 0) {
+            a.overrides.push_back(arg.substr(6));
+        } else if (arg == "--checkpoint" && a.command == "eval") {
+            a.checkpoint = value("--checkpoint");
+        } else if (arg == "--force" && a.command == "pretrain") {
+            a.force = true;
+        } else if (!arg.empty() && arg[0] == '-') {
+            throw aha::ConfigError("unknown option " + arg + " for 'aha " + a.command + "'", "see aha " + a.command + " --help");
+        } else if (a.config.empty()) {
+            a.config = arg;
+        } else {
+            throw aha::ConfigError("unexpected argument " + arg);
+        }
+    }
+    return a;
+}
+
+int run(int argc, char** argv) {
+    if (argc >= 2 && (!std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "help"))) {
+        std::fputs(kUsage, stdout);
+        return 0;
+    }
+    Args a = parse(argc, argv);
+    const char* help = a.command == "pretrain" ? kPretrainHelp
+                       : a.command == "train"  ? kTrainHelp
+                       : a.command == "eval"   ? kEvalHelp
+                                               : nullptr;
+    if (!help) throw aha::ConfigError("unknown command '" + a.command + "'", kUsage);
+    if (a.help) {
+        std::fputs(help, stdout);
+        return 0;
+    }
+    if (a.config.empty()) throw aha::ConfigError("missing CONFIG", help);
+    aha::cli::ExperimentConfig config = aha::cli::load_experiment(a.config, a.overrides);
+    if (a.command == "pretrain") return aha::cli::run_pretrain(config, a.force);
+    if (a.command == "train") return aha::cli::run_train(config);
+    return aha::cli::run_eval(config, a.checkpoint);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    try {
+        return run(argc, argv);
+    } catch (const aha::Error& e) {
+        std::fprintf(stderr, "aha: error: %s\n", e.what());
+        if (!e.hint().empty()) std::fprintf(stderr, "%s\n", e.hint().c_str());
+    } catch (const c10::Error& e) {
+        std::fprintf(stderr, "aha: internal error: %s\n", e.what_without_backtrace());
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "aha: error: %s\n", e.what());
+    }
+    return 2;
+}

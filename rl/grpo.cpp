@@ -1,0 +1,246 @@
+// One GRPO step as plain data passed between stages; see grpo.h.
+#include "rl/grpo.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <algorithm>
+
+#include "core/log.h"
+#include "core/strings.h"
+#include "rl/advantages.h"
+
+namespace aha::rl {
+
+GrpoConfig GrpoConfig::from_json(ConfigReader r) {
+    GrpoConfig c;
+    r.read("steps", c.steps)
+        .read("prompts_per_step", c.prompts_per_step)
+        .read("group_size", c.group_size)
+        .read("learning_rate", c.learning_rate)
+        .read("weight_decay", c.weight_decay)
+        .read("adam_beta1", c.adam_beta1)
+        .read("adam_beta2", c.adam_beta2)
+        .read("max_grad_norm", c.max_grad_norm)
+        .read("epochs", c.epochs)
+        .read("mini_batches", c.mini_batches)
+        .read("advantage", c.advantage);
+    c.loss = PolicyLossConfig::from_json(r.child("loss"));
+    c.reward = verifiers::RewardConfig::from_json(r.child("reward"));
+    c.sampling = rollout::SamplingParams::from_json(r.child("sampling"));
+    r.finish();
+    return c;
+}
+
+Json GrpoConfig::to_json() const {
+    return {{"steps", steps},
+            {"prompts_per_step", prompts_per_step},
+            {"group_size", group_size},
+            {"learning_rate", learning_rate},
+            {"weight_decay", weight_decay},
+            {"adam_beta1", adam_beta1},
+            {"adam_beta2", adam_beta2},
+            {"max_grad_norm", max_grad_norm},
+            {"epochs", epochs},
+            {"mini_batches", mini_batches},
+            {"advantage", advantage},
+            {"loss", loss.to_json()},
+            {"reward", reward.to_json()},
+            {"sampling", sampling.to_json()}};
+}
+
+void GrpoConfig::validate(const std::string& path) const {
+    config_require(steps >= 0, path + ".steps", "expected >= 0");
+    config_require(prompts_per_step >= 1, path + ".prompts_per_step", "expected >= 1");
+    config_require(group_size >= 2, path + ".group_size", "expected >= 2 (a group-relative baseline needs a group)");
+    config_require(learning_rate > 0, path + ".learning_rate", "expected > 0");
+    config_require(weight_decay >= 0, path + ".weight_decay", "expected >= 0");
+    config_require(adam_beta1 >= 0 && adam_beta1 < 1, path + ".adam_beta1", "expected in [0, 1)");
+    config_require(adam_beta2 >= 0 && adam_beta2 < 1, path + ".adam_beta2", "expected in [0, 1)");
+    config_require(max_grad_norm >= 0, path + ".max_grad_norm", "expected >= 0 (0 = off)");
+    config_require(epochs >= 1, path + ".epochs", "expected >= 1");
+    config_require(mini_batches >= 1 && mini_batches <= prompts_per_step * group_size,
+                   path + ".mini_batches",
+                   "expected 1..prompts_per_step*group_size");
+    auto names = advantage_names();
+    config_require(std::find(names.begin(), names.end(), advantage) != names.end(),
+                   path + ".advantage",
+                   "unknown estimator '" + advantage + "'; valid names: " + join(names));
+    loss.validate(path + ".loss");
+    reward.validate(path + ".reward");
+    sampling.validate(path + ".sampling");
+    config_require(sampling.temperature > 0, path + ".sampling.temperature", "RL needs sampling (> 0)");
+}
+
+Json StepMetrics::to_json() const {
+    return {{"step", step},
+            {"reward_mean", reward_mean},
+            {"accuracy", accuracy},
+            {"format_rate", format_rate},
+            {"completion_length", completion_length},
+            {"truncated_rate", truncated_rate},
+            {"loss", loss},
+            {"kl", kl},
+            {"clip_fraction", clip_fraction},
+            {"grad_norm", grad_norm},
+            {"zero_advantage_groups", zero_advantage_groups},
+            {"seconds_rollout", seconds_rollout},
+            {"seconds_score", seconds_score},
+            {"seconds_update", seconds_update}};
+}
+
+RewardFn named_reward(const verifiers::RewardConfig& config) {
+    return [config](const std::string& completion, const std::string& expected) {
+        return verifiers::score_completion(config, completion, expected);
+    };
+}
+
+ScoredRollout sample_and_score(policy::CausalLM& model,
+                               const policy::CharTokenizer& tokenizer,
+                               const std::vector<PromptItem>& items,
+                               int group_size,
+                               const rollout::SamplingParams& sampling,
+                               const RewardFn& reward) {
+    std::vector<std::vector<int>> prompts;
+    for (const auto& item : items) {
+        std::vector<int> ids = tokenizer.encode("<bos>" + item.prompt);
+        for (int g = 0; g < group_size; ++g) prompts.push_back(ids);
+    }
+    ScoredRollout s;
+    s.rollout = rollout::generate(model, prompts, sampling, tokenizer.eos_id(), tokenizer.pad_id());
+    const int64_t n = s.rollout.size();
+    s.rewards = torch::zeros({n}, torch::kFloat32);
+    for (int64_t i = 0; i < n; ++i) {
+        std::vector<int> ids = s.rollout.completion(i);
+        if (!ids.empty() && ids.back() == tokenizer.eos_id()) ids.pop_back();
+        s.completions.push_back(tokenizer.decode(ids));
+        s.results.push_back(reward(s.completions.back(), items[i / group_size].answer));
+        s.rewards[i] = s.results.back().reward;
+    }
+    return s;
+}
+
+namespace {
+
+// Log-probs [n, C] of completion tokens given prompts, for the rows of a rollout.
+torch::Tensor sequence_logprobs(policy::CausalLMImpl& model,
+                                const torch::Tensor& prompt_ids,
+                                const torch::Tensor& prompt_valid,
+                                const torch::Tensor& completion_ids,
+                                const torch::Tensor& completion_valid,
+                                double temperature) {
+    const int64_t P = prompt_ids.size(1), C = completion_ids.size(1);
+    auto ids = torch::cat({prompt_ids, completion_ids}, 1);                                 // [n, P+C]
+    auto valid = torch::cat({prompt_valid, completion_valid}, 1);                           // [n, P+C]
+    auto logits = model.forward(ids, policy::positions_from_mask(valid), valid);            // [n, P+C, V]
+    auto next = logits.narrow(1, P - 1, C).to(torch::kFloat32) / temperature;               // [n, C, V]
+    return next.log_softmax(-1).gather(-1, completion_ids.unsqueeze(-1)).squeeze(-1);      // [n, C]
+}
+
+}  // namespace
+
+torch::Tensor completion_logprobs(policy::CausalLM& model, const rollout::Rollout& r, double temperature) {
+    return sequence_logprobs(*model, r.prompt_ids, r.prompt_valid, r.completion_ids, r.completion_valid, temperature);
+}
+
+GrpoTrainer::GrpoTrainer(policy::CausalLM policy, const policy::CharTokenizer& tokenizer, GrpoConfig config, RewardFn reward)
+    : policy_(std::move(policy)), tokenizer_(tokenizer), config_(std::move(config)), reward_(std::move(reward)) {
+    if (!reward_) reward_ = named_reward(config_.reward);
+    config_.validate("rl");
+    if (config_.loss.kl_coef > 0) {
+        reference_ = std::dynamic_pointer_cast<policy::CausalLMImpl>(policy_->clone());
+        for (auto& p : reference_->parameters()) p.set_requires_grad(false);
+        reference_->eval();
+    }
+    optimizer_ = std::make_unique<torch::optim::AdamW>(
+        policy_->parameters(),
+        torch::optim::AdamWOptions(config_.learning_rate)
+            .betas({config_.adam_beta1, config_.adam_beta2})
+            .weight_decay(config_.weight_decay));
+}
+
+StepMetrics GrpoTrainer::step(const std::vector<PromptItem>& items, int step) {
+    StepMetrics m;
+    m.step = step;
+    Stopwatch clock;
+    rollout::SamplingParams sampling = config_.sampling;
+    sampling.seed = config_.sampling.seed * 1000003 + step;
+    ScoredRollout scored = sample_and_score(policy_, tokenizer_, items, config_.group_size, sampling, reward_);
+    m.seconds_rollout = clock.seconds();
+    clock.reset();
+
+    const int64_t n = scored.rollout.size();
+    auto lengths = scored.rollout.completion_valid.sum(1).to(torch::kFloat32);  // [N]
+    m.reward_mean = scored.rewards.mean().item<double>();
+    m.completion_length = lengths.mean().item<double>();
+    for (int64_t i = 0; i < n; ++i) {
+        m.accuracy += scored.results[i].verdict == verifiers::Verdict::kCorrect;
+        m.format_rate += scored.results[i].format_ok;
+        std::vector<int> ids = scored.rollout.completion(i);
+        m.truncated_rate += ids.empty() || ids.back() != tokenizer_.eos_id();
+    }
+    m.accuracy /= n;
+    m.format_rate /= n;
+    m.truncated_rate /= n;
+    auto advantages = compute_advantages(config_.advantage, {scored.rewards, config_.group_size});
+    auto spread = scored.rewards.view({-1, config_.group_size}).std(1, false);
+    m.zero_advantage_groups = (spread == 0).to(torch::kFloat32).mean().item<double>();
+    m.seconds_score = clock.seconds();
+    clock.reset();
+
+    update(scored, advantages, m);
+    m.seconds_update = clock.seconds();
+    return m;
+}
+
+void GrpoTrainer::update(const ScoredRollout& scored, const torch::Tensor& advantages, StepMetrics& m) {
+    const auto& r = scored.rollout;
+    const int64_t n = r.size();
+    const double temperature = config_.sampling.temperature;
+    torch::Tensor ref_logprobs;
+    if (reference_) {
+        torch::NoGradGuard no_grad;
+        ref_logprobs = sequence_logprobs(*reference_, r.prompt_ids, r.prompt_valid, r.completion_ids, r.completion_valid, temperature);
+    }
+    policy_->train();
+    auto gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(m.step) + 17);
+    double clipped = 0, kl = 0, tokens = 0, loss_sum = 0, grad_sum = 0;
+    int updates = 0;
+    for (int epoch = 0; epoch < config_.epochs; ++epoch) {
+        auto order = config_.mini_batches > 1 ? torch::randperm(n, gen) : torch::arange(n);
+        for (auto rows : order.chunk(config_.mini_batches)) {
+            auto mask = r.completion_valid.index_select(0, rows);
+            LossNormalizer norm = LossNormalizer::of(mask, config_.sampling.max_new_tokens);
+            PolicyLossInput in;
+            in.logprobs = sequence_logprobs(*policy_,
+                                            r.prompt_ids.index_select(0, rows),
+                                            r.prompt_valid.index_select(0, rows),
+                                            r.completion_ids.index_select(0, rows),
+                                            mask,
+                                            temperature);
+            in.old_logprobs = r.logprobs.index_select(0, rows);
+            in.advantages = advantages.index_select(0, rows);
+            in.mask = mask;
+            if (ref_logprobs.defined()) in.ref_logprobs = ref_logprobs.index_select(0, rows);
+            PolicyLossOutput out = policy_loss(config_.loss, in, norm);
+            optimizer_->zero_grad();
+            out.loss.backward();
+            double grad_norm = config_.max_grad_norm > 0
+                                   ? torch::nn::utils::clip_grad_norm_(policy_->parameters(), config_.max_grad_norm)
+                                   : 0.0;
+            optimizer_->step();
+            loss_sum += out.loss.item<double>();
+            grad_sum += grad_norm;
+            clipped += out.clipped_tokens;
+            kl += out.kl_sum;
+            tokens += norm.total_tokens;
+            ++updates;
+        }
+    }
+    policy_->eval();
+    m.loss = loss_sum / updates;
+    m.grad_norm = grad_sum / updates;
+    m.clip_fraction = clipped / std::max(1.0, tokens);
+    m.kl = kl / std::max(1.0, tokens);
+}
+
+}  // namespace aha::rl

@@ -1,0 +1,107 @@
+// One GRPO step as plain data passed between stages: problems -> Rollout (sampling) -> ScoredRollout
+// (verifiers) -> advantages -> policy update -> StepMetrics. Nothing here owns the whole loop.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+#include "policy/char_tokenizer.h"
+#include "policy/transformer.h"
+#include "rl/losses.h"
+#include "rollout/sampler.h"
+#include "verifiers/reward.h"
+
+namespace aha::rl {
+
+struct GrpoConfig {
+    int steps = 200;
+    int prompts_per_step = 32;
+    int group_size = 16;           // G completions per prompt
+    double learning_rate = 1e-3;
+    double weight_decay = 0.0;
+    double adam_beta1 = 0.9;
+    double adam_beta2 = 0.99;
+    double max_grad_norm = 1.0;    // 0 = no clipping
+    int epochs = 1;                // passes over each rollout batch (PPO epochs; TRL's num_iterations)
+    int mini_batches = 1;          // optimizer steps per pass; > 1 makes later mini-batches off-policy
+    std::string advantage = "dr_grpo";
+    PolicyLossConfig loss;
+    verifiers::RewardConfig reward;
+    rollout::SamplingParams sampling;
+
+    static GrpoConfig from_json(ConfigReader r);
+    Json to_json() const;
+    void validate(const std::string& path) const;
+};
+
+// A prompt with its expected answer, already rendered through the prompt template.
+struct PromptItem {
+    std::string prompt;  // template applied
+    std::string answer;  // what the verifier expects
+};
+
+struct ScoredRollout {
+    rollout::Rollout rollout;
+    std::vector<std::string> completions;  // decoded text, end token excluded
+    std::vector<verifiers::VerifierResult> results;
+    torch::Tensor rewards;  // [N]
+};
+
+struct StepMetrics {
+    int step = 0;
+    double reward_mean = 0, accuracy = 0, format_rate = 0;
+    double completion_length = 0;  // mean generated tokens
+    double truncated_rate = 0;     // completions that hit max_new_tokens without the end token
+    double loss = 0, kl = 0, clip_fraction = 0, grad_norm = 0;
+    double zero_advantage_groups = 0;  // share of groups whose rewards were all equal
+    double seconds_rollout = 0, seconds_score = 0, seconds_update = 0;
+
+    Json to_json() const;
+};
+
+// Scores one decoded completion against the expected answer.
+using RewardFn = std::function<verifiers::VerifierResult(const std::string& completion, const std::string& expected)>;
+
+// The configured named reward as a RewardFn.
+RewardFn named_reward(const verifiers::RewardConfig& config);
+
+// Samples G completions for each item (each prompt repeated G times, contiguous) and scores them.
+ScoredRollout sample_and_score(policy::CausalLM& model,
+                               const policy::CharTokenizer& tokenizer,
+                               const std::vector<PromptItem>& items,
+                               int group_size,
+                               const rollout::SamplingParams& sampling,
+                               const RewardFn& reward);
+
+// Per-token log-probs [N, C] of the rollout's completion tokens under `model` at `temperature`.
+torch::Tensor completion_logprobs(policy::CausalLM& model, const rollout::Rollout& r, double temperature);
+
+// The trainer state that persists across steps: policy, frozen reference (when kl_coef > 0), optimizer.
+class GrpoTrainer {
+ public:
+    // `reward` defaults to the config's named reward.
+    GrpoTrainer(policy::CausalLM policy, const policy::CharTokenizer& tokenizer, GrpoConfig config, RewardFn reward = nullptr);
+
+    // One full step on these prompts (prompts_per_step items); `step` seeds the sampler.
+    StepMetrics step(const std::vector<PromptItem>& items, int step);
+
+    policy::CausalLM& policy() { return policy_; }
+
+ private:
+    // The PPO-style update on one scored batch; fills loss/kl/clip/grad metrics.
+    void update(const ScoredRollout& scored, const torch::Tensor& advantages, StepMetrics& m);
+
+    policy::CausalLM policy_;
+    std::shared_ptr<policy::CausalLMImpl> reference_;
+    policy::CharTokenizer tokenizer_;
+    GrpoConfig config_;
+    RewardFn reward_;
+    std::unique_ptr<torch::optim::AdamW> optimizer_;
+};
+
+}  // namespace aha::rl
