@@ -171,8 +171,9 @@ int run_train(const ExperimentConfig& config) {
     Stopwatch wall;
     set_threads(config);
     World w(config);
-    ensure_writable_dir(config.run_dir);
+    // Everything that can fail on bad input is checked before the run directory is created.
     policy::CausalLM model = load_base(config, w, config.base_checkpoint);
+    ensure_writable_dir(config.run_dir);
     write_file_atomic(config.run_dir + "/config.json", config.to_json().dump(2) + "\n");
     const std::string metrics_path = config.run_dir + "/metrics.jsonl";
     write_file_atomic(metrics_path, "");

@@ -46,7 +46,7 @@ struct Args {
 
 Args parse(int argc, char** argv) {
     Args a;
-    if (argc < 2) throw aha::ConfigError("missing command", kUsage);
+    if (argc < 2) throw aha::ConfigError("missing command", "commands: pretrain, train, eval (aha --help)");
     a.command = argv[1];
     for (int i = 2; i < argc; ++i) {
         std::string arg = argv[i];
@@ -85,12 +85,12 @@ int run(int argc, char** argv) {
                        : a.command == "train"  ? kTrainHelp
                        : a.command == "eval"   ? kEvalHelp
                                                : nullptr;
-    if (!help) throw aha::ConfigError("unknown command '" + a.command + "'", kUsage);
+    if (!help) throw aha::ConfigError("unknown command '" + a.command + "'", "commands: pretrain, train, eval (aha --help)");
     if (a.help) {
         std::fputs(help, stdout);
         return 0;
     }
-    if (a.config.empty()) throw aha::ConfigError("missing CONFIG", help);
+    if (a.config.empty()) throw aha::ConfigError("missing CONFIG", "see aha " + a.command + " --help");
     aha::cli::ExperimentConfig config = aha::cli::load_experiment(a.config, a.overrides);
     if (a.command == "pretrain") return aha::cli::run_pretrain(config, a.force);
     if (a.command == "train") return aha::cli::run_train(config);

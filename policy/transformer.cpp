@@ -67,6 +67,19 @@ TransformerConfig TransformerConfig::from_hf_json(const Json& j, const std::stri
     if (j.contains("rope_scaling") && !j["rope_scaling"].is_null()) {
         throw FormatError(source + ": rope_scaling is not supported yet");
     }
+    // transformers >= 5 nests the rotary settings in rope_parameters.
+    double rope_theta = j.value("rope_theta", 10000.0);
+    if (j.contains("rope_parameters") && j["rope_parameters"].is_object()) {
+        const Json& rp = j["rope_parameters"];
+        std::string rope_type = rp.value("rope_type", "default");
+        if (rope_type != "default") {
+            throw FormatError(source + ": rope_parameters.rope_type '" + rope_type + "' is not supported yet (only default)");
+        }
+        rope_theta = rp.value("rope_theta", rope_theta);
+    }
+    if (j.value("use_sliding_window", false)) {
+        throw FormatError(source + ": use_sliding_window is not supported yet");
+    }
     TransformerConfig c;
     try {
         c.vocab_size = need("vocab_size").get<int>();
@@ -76,7 +89,7 @@ TransformerConfig TransformerConfig::from_hf_json(const Json& j, const std::stri
         c.num_kv_heads = j.value("num_key_value_heads", c.num_heads);
         c.intermediate_size = need("intermediate_size").get<int>();
         c.max_position = j.value("max_position_embeddings", 2048);
-        c.rope_theta = j.value("rope_theta", 10000.0);
+        c.rope_theta = rope_theta;
         c.rms_norm_eps = j.value("rms_norm_eps", 1e-6);
         c.tie_word_embeddings = j.value("tie_word_embeddings", false);
         c.attention_bias = type == "qwen2" ? true : j.value("attention_bias", false);

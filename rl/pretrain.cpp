@@ -69,18 +69,20 @@ PretrainResult pretrain(policy::CausalLM& model,
     for (int step = 0; step < config.steps; ++step) {
         std::vector<std::vector<int>> rows;
         for (int b = 0; b < config.batch_size; ++b) rows.push_back(tokenizer.encode("<bos>" + next_line(rng) + "<eos>"));
-        // Right-pad: left_pad on reversed rows would do, but plain right padding keeps positions simple.
+        // Right padding: positions then count from 0 at <bos> in every row.
         int64_t width = 0;
         for (const auto& r : rows) width = std::max<int64_t>(width, static_cast<int64_t>(r.size()));
         TORCH_CHECK(width <= model->config().max_position, "pretraining line longer than max_position");
-        auto ids = torch::full({config.batch_size, width}, tokenizer.pad_id(), torch::kLong);
-        auto valid = torch::zeros({config.batch_size, width}, torch::kBool);
+        std::vector<int64_t> flat_ids(config.batch_size * width, tokenizer.pad_id());
+        std::vector<uint8_t> flat_valid(config.batch_size * width, 0);
         for (int b = 0; b < config.batch_size; ++b) {
             for (size_t t = 0; t < rows[b].size(); ++t) {
-                ids[b][t] = rows[b][t];
-                valid[b][t] = true;
+                flat_ids[b * width + t] = rows[b][t];
+                flat_valid[b * width + t] = 1;
             }
         }
+        auto ids = torch::from_blob(flat_ids.data(), {config.batch_size, width}, torch::kLong).clone();
+        auto valid = torch::from_blob(flat_valid.data(), {config.batch_size, width}, torch::kUInt8).to(torch::kBool);
         auto logits = model->forward(ids, policy::positions_from_mask(valid), valid);  // [B, T, V]
         auto targets = ids.narrow(1, 1, width - 1).masked_fill(valid.narrow(1, 1, width - 1).logical_not(), -100);
         auto loss = torch::nn::functional::cross_entropy(

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The main job: installs (scripts/setup.sh), builds, then runs a tiny R1-Zero experiment on CPU:
+# pretrain a tiny base model (cached: a second run skips it), then GRPO with verifier rewards only.
+# Extra arguments are passed to both aha commands, e.g. scripts/demo.sh --set rl.steps=100
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CONFIG=${AHA_DEMO_CONFIG:-examples/tiny_r1_zero.json}
+scripts/setup.sh
+scripts/build.sh
+start=$(date +%s)
+build/cli/aha pretrain "$CONFIG" "$@"
+build/cli/aha train "$CONFIG" "$@"
+echo "demo: pretrain + RL took $(( $(date +%s) - start )) s"

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# The aha command on bad input: one clear line naming the key or path, non-zero exit, no stack dump,
+# nothing half-written. Usage: bad_input.sh AHA_BINARY
+set -uo pipefail
+AHA=$1
+here=$(cd "$(dirname "$0")/../.." && pwd)
+config=$here/examples/tiny_r1_zero.json
+tmp=$(mktemp -d)
+trap 'chmod -R u+w "$tmp"; rm -rf "$tmp"' EXIT
+failures=0
+
+# expect_error DESCRIPTION EXPECTED_SUBSTRING COMMAND...
+expect_error() {
+    local what=$1 want=$2
+    shift 2
+    local out rc
+    out=$("$@" 2>&1)
+    rc=$?
+    if [ $rc -eq 0 ]; then
+        echo "FAIL $what: exit 0"; failures=$((failures + 1)); return
+    fi
+    if ! grep -qF -- "$want" <<<"$out"; then
+        echo "FAIL $what: expected '$want' in:"; echo "$out"; failures=$((failures + 1)); return
+    fi
+    if [ "$(grep -c . <<<"$out")" -gt 2 ] || grep -qiE "backtrace|terminate called|frame #" <<<"$out"; then
+        echo "FAIL $what: more than one error line and a hint:"; echo "$out"; failures=$((failures + 1)); return
+    fi
+    echo "ok   $what: $(head -1 <<<"$out")"
+}
+
+expect_error "unknown key" "rl.loss.clip_hihg: unknown key; did you mean clip_high?" \
+    "$AHA" train "$config" --set rl.loss.clip_hihg=0.3
+expect_error "wrong type" "rl.group_size: expected an integer, got a string" \
+    "$AHA" train "$config" --set rl.group_size=many
+expect_error "out of range" "rl.sampling.temperature: expected >= 0" \
+    "$AHA" train "$config" --set rl.sampling.temperature=-1
+expect_error "unknown estimator" "valid names: grpo, dr_grpo, rloo" \
+    "$AHA" train "$config" --set rl.advantage=ppo
+expect_error "missing config file" "$tmp/nope.json: cannot open" \
+    "$AHA" train "$tmp/nope.json"
+printf '{\n  "rl": {\n    "steps": 3,\n  }\n}\n' > "$tmp/bad.json"
+expect_error "JSON syntax error" "$tmp/bad.json:4:" "$AHA" train "$tmp/bad.json"
+expect_error "missing base checkpoint" "no checkpoint there" \
+    "$AHA" train "$config" --set base_checkpoint="$tmp/no_base" --set run_dir="$tmp/run"
+# A real (one-step) base checkpoint, so that the run directory is what fails.
+"$AHA" pretrain "$config" --set pretrain.steps=1 --set base_checkpoint="$tmp/base" --set threads=1 >/dev/null 2>&1 \
+    || { echo "FAIL: one-step pretrain"; failures=$((failures + 1)); }
+mkdir -p "$tmp/ro" && chmod a-w "$tmp/ro"
+if [ "$(id -u)" -ne 0 ]; then
+    expect_error "unwritable run dir" "$tmp/ro/run" \
+        "$AHA" train "$config" --set run_dir="$tmp/ro/run" --set base_checkpoint="$tmp/base"
+fi
+: > "$tmp/file"
+expect_error "run dir under a file" "$tmp/file: exists and is not a directory" \
+    "$AHA" train "$config" --set run_dir="$tmp/file/run" --set base_checkpoint="$tmp/base"
+expect_error "unknown command" "unknown command 'trian'" "$AHA" trian "$config"
+expect_error "unknown option" "unknown option --sett" "$AHA" train "$config" --sett x=1
+mkdir -p "$tmp/corrupt" && echo '{"model_type": "llama"}' > "$tmp/corrupt/config.json"
+expect_error "corrupt checkpoint config" "missing key vocab_size" \
+    "$AHA" eval "$config" --checkpoint "$tmp/corrupt"
+if [ -e "$tmp/run" ]; then echo "FAIL: a run directory was left behind by a failed start"; failures=$((failures + 1)); fi
+"$AHA" --help | grep -q "usage: aha" || { echo "FAIL --help"; failures=$((failures + 1)); }
+"$AHA" train --help | grep -q "metrics.jsonl" || { echo "FAIL train --help"; failures=$((failures + 1)); }
+[ $failures -eq 0 ] || { echo "$failures failure(s)"; exit 1; }
+echo "all bad-input checks passed"
