@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "policy/checkpoint.h"
+#include "tests/support/tiny_model.h"
 
 namespace aha::policy {
 namespace {
@@ -34,15 +35,7 @@ TEST(HfParityTest, Qwen2WithBiasesAndTiedEmbeddings) { expect_hf_logits("qwen2_t
 
 TEST(HfParityTest, WritesACheckpointTransformersCanLoad) {
     if (parity_dir().empty()) GTEST_SKIP() << "AHA_PARITY_DIR not set; run tests/policy/hf_parity.sh";
-    TransformerConfig c;
-    c.vocab_size = 50;
-    c.hidden_size = 64;
-    c.num_layers = 2;
-    c.num_heads = 4;
-    c.num_kv_heads = 2;
-    c.intermediate_size = 96;
-    torch::manual_seed(11);
-    CausalLM model(c);
+    CausalLM model = testing::tiny_model(50, /*num_kv_heads=*/2, /*seed=*/11);
     {
         torch::NoGradGuard no_grad;
         for (auto& p : model->named_parameters()) {

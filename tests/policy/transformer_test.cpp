@@ -10,21 +10,12 @@
 
 #include "core/files.h"
 #include "policy/checkpoint.h"
+#include "tests/support/tiny_model.h"
 
 namespace aha::policy {
 namespace {
 
-TransformerConfig tiny_config() {
-    TransformerConfig c;
-    c.vocab_size = 23;
-    c.hidden_size = 32;
-    c.num_layers = 2;
-    c.num_heads = 4;
-    c.num_kv_heads = 2;
-    c.intermediate_size = 48;
-    c.max_position = 64;
-    return c;
-}
+TransformerConfig tiny_config() { return testing::tiny_transformer_config(23); }
 
 torch::Tensor all_valid(const torch::Tensor& ids) { return torch::ones_like(ids, torch::kBool); }
 
@@ -43,6 +34,7 @@ TEST(TransformerTest, ParameterNamesFollowHuggingFace) {
     }
     EXPECT_EQ(names.size(), 1u + 2u * 9u + 1u + 1u);
     EXPECT_EQ(m->named_parameters()["model.layers.0.self_attn.k_proj.weight"].sizes(), (std::vector<int64_t>{16, 32}));
+    EXPECT_EQ(m->named_parameters()["model.layers.0.mlp.up_proj.weight"].sizes(), (std::vector<int64_t>{64, 32}));
 }
 
 TEST(TransformerTest, IncrementalDecodingWithCacheMatchesFullForward) {

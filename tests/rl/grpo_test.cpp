@@ -1,26 +1,17 @@
 // Short end-to-end GRPO runs (seconds): the loss stays finite and the reward of a trivially learnable task
-// goes up; micro-batched and whole-batch updates agree.
+// goes up; the training forward reproduces the sampler's log-probs.
 #include "rl/grpo.h"
 
 #include <gtest/gtest.h>
+
+#include "tests/support/tiny_model.h"
 
 namespace aha::rl {
 namespace {
 
 policy::CharTokenizer tokenizer() { return policy::CharTokenizer::for_alphabet("abcd?"); }
 
-policy::CausalLM tiny_model(int vocab) {
-    policy::TransformerConfig c;
-    c.vocab_size = vocab;
-    c.hidden_size = 32;
-    c.num_layers = 2;
-    c.num_heads = 4;
-    c.num_kv_heads = 2;
-    c.intermediate_size = 64;
-    c.max_position = 32;
-    torch::manual_seed(0);
-    return policy::CausalLM(c);
-}
+policy::CausalLM tiny_model(int vocab) { return testing::tiny_model(vocab); }
 
 GrpoConfig small_config() {
     GrpoConfig c;

@@ -75,6 +75,20 @@ TEST(AggregationTest, HandComputedValues) {
     EXPECT_THROW(aggregate("sum", per_token, mask, norm), ConfigError);
 }
 
+TEST(AggregationTest, MicroBatchesWithTheBatchNormalizerSumToTheWholeBatchLoss) {
+    torch::manual_seed(1);
+    auto per_token = torch::randn({6, 4});
+    auto mask = torch::rand({6, 4}) > 0.3;
+    mask.select(1, 0).fill_(true);
+    auto norm = LossNormalizer::of(mask, 4);
+    for (const auto& agg : aggregation_names()) {
+        auto whole = aggregate(agg, per_token, mask, norm);
+        auto parts = aggregate(agg, per_token.narrow(0, 0, 2), mask.narrow(0, 0, 2), norm) +
+                     aggregate(agg, per_token.narrow(0, 2, 4), mask.narrow(0, 2, 4), norm);
+        EXPECT_NEAR(whole.item<float>(), parts.item<float>(), 1e-6) << agg;
+    }
+}
+
 TEST(KlTest, K3IsZeroAtEqualityAndPositiveElsewhere) {
     auto lp = torch::tensor({-1.0f, -2.0f});
     EXPECT_TRUE(torch::allclose(k3_kl(lp, lp), torch::zeros({2})));

@@ -6,21 +6,12 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include "tests/support/tiny_model.h"
+
 namespace aha::rollout {
 namespace {
 
-policy::CausalLM tiny_model() {
-    policy::TransformerConfig c;
-    c.vocab_size = 11;
-    c.hidden_size = 32;
-    c.num_layers = 2;
-    c.num_heads = 4;
-    c.num_kv_heads = 1;
-    c.intermediate_size = 64;
-    c.max_position = 64;
-    torch::manual_seed(0);
-    return policy::CausalLM(c);
-}
+policy::CausalLM tiny_model() { return testing::tiny_model(11, /*num_kv_heads=*/1); }
 
 constexpr int kPad = 0, kEos = 2;
 
