@@ -23,7 +23,8 @@ GrpoConfig GrpoConfig::from_json(ConfigReader r) {
         .read("max_grad_norm", c.max_grad_norm)
         .read("epochs", c.epochs)
         .read("mini_batches", c.mini_batches)
-        .read("advantage", c.advantage);
+        .read("advantage", c.advantage)
+        .read("shuffle_rewards", c.shuffle_rewards);
     c.loss = PolicyLossConfig::from_json(r.child("loss"));
     c.reward = verifiers::RewardConfig::from_json(r.child("reward"));
     c.sampling = rollout::SamplingParams::from_json(r.child("sampling"));
@@ -43,6 +44,7 @@ Json GrpoConfig::to_json() const {
             {"epochs", epochs},
             {"mini_batches", mini_batches},
             {"advantage", advantage},
+            {"shuffle_rewards", shuffle_rewards},
             {"loss", loss.to_json()},
             {"reward", reward.to_json()},
             {"sampling", sampling.to_json()}};
@@ -181,8 +183,13 @@ StepMetrics GrpoTrainer::step(const std::vector<PromptItem>& items, int step) {
     m.accuracy /= n;
     m.format_rate /= n;
     m.truncated_rate /= n;
-    auto advantages = compute_advantages(config_.advantage, {scored.rewards, config_.group_size});
-    auto spread = scored.rewards.view({-1, config_.group_size}).std(1, false);
+    torch::Tensor rewards = scored.rewards;
+    if (config_.shuffle_rewards) {
+        auto gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(step) * 7919 + 3);
+        rewards = rewards.index_select(0, torch::randperm(n, gen));
+    }
+    auto advantages = compute_advantages(config_.advantage, {rewards, config_.group_size});
+    auto spread = rewards.view({-1, config_.group_size}).std(1, false);
     m.zero_advantage_groups = (spread == 0).to(torch::kFloat32).mean().item<double>();
     m.seconds_score = clock.seconds();
     clock.reset();

@@ -30,6 +30,9 @@ struct GrpoConfig {
     int epochs = 1;                // passes over each rollout batch (PPO epochs; TRL's num_iterations)
     int mini_batches = 1;          // optimizer steps per pass; > 1 makes later mini-batches off-policy
     std::string advantage = "dr_grpo";
+    // Control run: permute the rewards across the whole batch before computing advantages, so that reward
+    // no longer depends on the completion (the random-reward control; accuracy must not rise).
+    bool shuffle_rewards = false;
     PolicyLossConfig loss;
     verifiers::RewardConfig reward;
     rollout::SamplingParams sampling;

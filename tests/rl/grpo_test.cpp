@@ -47,6 +47,21 @@ TEST(GrpoEndToEndTest, RewardOfATriviallyLearnableTaskGoesUp) {
     EXPECT_GT(last, first + 0.3) << "first " << first << " last " << last;
 }
 
+TEST(GrpoEndToEndTest, ShuffledRewardControlDoesNotLearn) {
+    auto tok = tokenizer();
+    GrpoConfig c = small_config();
+    c.shuffle_rewards = true;
+    GrpoTrainer trainer(tiny_model(tok.vocab_size()), tok, c, starts_with);
+    std::vector<PromptItem> items = {{"?a", "b"}, {"?b", "b"}, {"?c", "b"}, {"?d", "b"}};
+    double first = 0, last = 0;
+    for (int step = 1; step <= 30; ++step) {
+        StepMetrics m = trainer.step(items, step);
+        if (step <= 5) first += m.reward_mean / 5;
+        if (step > 25) last += m.reward_mean / 5;
+    }
+    EXPECT_LT(last, first + 0.15) << "first " << first << " last " << last;
+}
+
 TEST(GrpoEndToEndTest, NamedRewardAndKlPathRunAndAreFinite) {
     auto tok = tokenizer();
     GrpoConfig c = small_config();
