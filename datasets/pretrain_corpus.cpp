@@ -10,6 +10,7 @@ PretrainCorpusConfig PretrainCorpusConfig::from_json(ConfigReader r) {
         .read("max_facts", c.max_facts)
         .read("hop_written_prob", c.hop_written_prob)
         .read("distractor_prob", c.distractor_prob)
+        .read("distractors_after", c.distractors_after)
         .read("chain_fraction", c.chain_fraction);
     r.finish();
     return c;
@@ -21,6 +22,7 @@ Json PretrainCorpusConfig::to_json() const {
             {"max_facts", max_facts},
             {"hop_written_prob", hop_written_prob},
             {"distractor_prob", distractor_prob},
+            {"distractors_after", distractors_after},
             {"chain_fraction", chain_fraction}};
 }
 
@@ -74,15 +76,27 @@ std::string fact_list(const PointerChaseTask& task, const PretrainCorpusConfig& 
 
 std::string one_hop_question(const PointerChaseTask& task, const PretrainCorpusConfig& c, std::mt19937_64& rng) {
     Fact q = random_fact(task, rng);
-    std::bernoulli_distribution written(c.hop_written_prob), distract(c.distractor_prob), before(0.5);
+    std::uniform_real_distribution<double> u(0.0, 1.0);
     std::string think;
-    if (written(rng)) think = task.hop_text(q.f, q.x);
-    if (distract(rng)) {
-        bool put_before = before(rng) || think.empty();
-        // The distractor must not chain with the real hop in either order.
-        Fact d = put_before ? unchained_fact(task, rng, -1, q.x) : unchained_fact(task, rng, q.y, -1);
-        std::string text = task.hop_text(d.f, d.x);
-        think = put_before ? text + think : think + text;
+    if (u(rng) < c.distractor_prob) {
+        // 1-2 unrelated facts around the real hop; no fact may start from the previous fact's result.
+        int n = std::uniform_int_distribution<int>(1, 2)(rng);
+        int pos = c.distractors_after ? std::uniform_int_distribution<int>(0, n)(rng) : n;
+        std::vector<Fact> facts;
+        int prev = -1;
+        for (int i = 0; i <= n; ++i) {
+            if (i == pos) {
+                if (q.x == prev) return one_hop_question(task, c, rng);  // rare: redraw the question
+                facts.push_back(q);
+            } else {
+                int next_input = (i + 1 == pos) ? q.x : -1;
+                facts.push_back(unchained_fact(task, rng, prev, next_input));
+            }
+            prev = facts.back().y;
+        }
+        for (const Fact& f : facts) think += task.hop_text(f.f, f.x);
+    } else if (u(rng) < c.hop_written_prob) {
+        think = task.hop_text(q.f, q.x);
     }
     std::string answer(1, task.symbol(q.y));
     return "?" + std::string(1, task.function_name(q.f)) + task.symbol(q.x) + "<think>" + think +

@@ -14,8 +14,12 @@ struct PretrainCorpusConfig {
     double fact_list_weight = 0.5;  // share of lines that are lists of facts "2x=y;3a=b;..." in random order
     int min_facts = 4;              // facts per list line
     int max_facts = 10;
-    double hop_written_prob = 0.5;  // a one-hop question writes its hop in <think> (else answers at once)
-    double distractor_prob = 0.0;   // a one-hop question also writes an unrelated fact in <think>
+    // One-hop questions "?2x<think>...</think><answer>y</answer>" make up the rest of the corpus. Their
+    // <think> holds, with probability distractor_prob, the hop and 1-2 unrelated facts (never chained);
+    // otherwise the hop alone with probability hop_written_prob, else nothing (the answer at once).
+    double distractor_prob = 0.0;
+    bool distractors_after = false;  // unrelated facts may also follow the hop (else they all precede it)
+    double hop_written_prob = 0.5;
     // Fallback of the design note, off by default: the share of lines holding a full multi-hop chain, in a
     // question format and answer marker that differ from the RL prompt (train starts only).
     double chain_fraction = 0.0;

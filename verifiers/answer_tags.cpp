@@ -39,6 +39,10 @@ ExtractedAnswer extract_tagged_answer(const std::string& completion) {
         out.status = Extraction::kUnclosed;
         return out;
     }
+    if (!only_whitespace(completion.substr(close + std::char_traits<char>::length(kClose)))) {
+        out.status = Extraction::kTrailing;
+        return out;
+    }
     size_t begin = open + std::char_traits<char>::length(kOpen);
     out.status = Extraction::kOk;
     out.text = trim(completion.substr(begin, close - begin));
@@ -63,6 +67,7 @@ const char* extraction_name(Extraction e) {
         case Extraction::kMissing: return "missing";
         case Extraction::kMultiple: return "multiple";
         case Extraction::kUnclosed: return "unclosed";
+        case Extraction::kTrailing: return "trailing";
     }
     return "?";
 }

@@ -11,6 +11,7 @@ enum class Extraction {
     kMissing,   // no <answer> tag
     kMultiple,  // more than one <answer> tag
     kUnclosed,  // <answer> without a following </answer>, or stray </answer>
+    kTrailing,  // text other than whitespace after </answer>
 };
 
 struct ExtractedAnswer {
@@ -18,6 +19,8 @@ struct ExtractedAnswer {
     std::string text;  // the content between the tags, trimmed of surrounding whitespace (when kOk)
 };
 
+// Strict: exactly one <answer>...</answer> pair, and nothing but whitespace after it, so that a policy
+// cannot collect reward by continuing to write after its answer.
 ExtractedAnswer extract_tagged_answer(const std::string& completion);
 
 // True when the completion (what follows the prompt's opening <think>) is exactly: reasoning without tags,

@@ -15,6 +15,8 @@ TEST(ExtractTaggedAnswerTest, ExactlyOnePairIsRequired) {
     EXPECT_EQ(extract_tagged_answer("<answer>a").status, Extraction::kUnclosed);
     EXPECT_EQ(extract_tagged_answer("</answer>a<answer>").status, Extraction::kUnclosed);
     EXPECT_EQ(extract_tagged_answer("<answer></answer>").status, Extraction::kOk);
+    EXPECT_EQ(extract_tagged_answer("<answer>b</answer> \n").status, Extraction::kOk);
+    EXPECT_EQ(extract_tagged_answer("<answer>b</answer>1a=b;").status, Extraction::kTrailing);
 }
 
 TEST(ThinkAnswerFormatTest, AcceptsOnlyTheR1Shape) {
