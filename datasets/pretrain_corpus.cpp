@@ -11,7 +11,8 @@ PretrainCorpusConfig PretrainCorpusConfig::from_json(ConfigReader r) {
         .read("hop_written_prob", c.hop_written_prob)
         .read("distractor_prob", c.distractor_prob)
         .read("distractors_after", c.distractors_after)
-        .read("chain_fraction", c.chain_fraction);
+        .read("chain_fraction", c.chain_fraction)
+        .read("chain_hops", c.chain_hops);
     r.finish();
     return c;
 }
@@ -23,7 +24,8 @@ Json PretrainCorpusConfig::to_json() const {
             {"hop_written_prob", hop_written_prob},
             {"distractor_prob", distractor_prob},
             {"distractors_after", distractors_after},
-            {"chain_fraction", chain_fraction}};
+            {"chain_fraction", chain_fraction},
+            {"chain_hops", chain_hops}};
 }
 
 void PretrainCorpusConfig::validate(const std::string& path) const {
@@ -36,6 +38,8 @@ void PretrainCorpusConfig::validate(const std::string& path) const {
     config_require(chain_fraction >= 0.0 && chain_fraction <= 0.05,
                    path + ".chain_fraction",
                    "expected 0..0.05 (a rare behaviour, never the bulk of the corpus)");
+    config_require(!chain_hops.empty(), path + ".chain_hops", "expected a non-empty list");
+    for (int k : chain_hops) config_require(k >= 2 && k <= 8, path + ".chain_hops", "each hop count must be in 2..8");
     config_require(min_facts >= 1 && max_facts >= min_facts && max_facts <= 64,
                    path + ".min_facts/max_facts",
                    "expected 1 <= min_facts <= max_facts <= 64");
@@ -103,9 +107,14 @@ std::string one_hop_question(const PointerChaseTask& task, const PretrainCorpusC
            "</think><answer>" + answer + "</answer>";
 }
 
-// Fallback only: "?23x:2x=y;3y=z;!z" over train starts, a format the RL prompt never uses.
-std::string chain_line(const PointerChaseTask& task, std::mt19937_64& rng) {
-    PointerChaseProblem p = task.sample_train(rng);
+// Fallback only: "?23x:2x=y;3y=z;!z" over train starts, in a format the RL prompt never uses.
+std::string chain_line(const PointerChaseTask& task, const PretrainCorpusConfig& c, std::mt19937_64& rng) {
+    int k = c.chain_hops[std::uniform_int_distribution<size_t>(0, c.chain_hops.size() - 1)(rng)];
+    std::vector<int> fs(k);
+    for (int& f : fs) f = std::uniform_int_distribution<int>(0, task.config().num_functions - 1)(rng);
+    const auto& starts = task.train_starts();
+    int start = starts[std::uniform_int_distribution<size_t>(0, starts.size() - 1)(rng)];
+    PointerChaseProblem p = task.make(fs, start);
     return p.question + ":" + task.worked_chain(p) + "!" + p.answer_text;
 }
 
@@ -115,7 +124,7 @@ std::string sample_pretrain_line(const PointerChaseTask& task,
                                  const PretrainCorpusConfig& config,
                                  std::mt19937_64& rng) {
     std::uniform_real_distribution<double> u(0.0, 1.0);
-    if (config.chain_fraction > 0 && u(rng) < config.chain_fraction) return chain_line(task, rng);
+    if (config.chain_fraction > 0 && u(rng) < config.chain_fraction) return chain_line(task, config, rng);
     if (u(rng) < config.fact_list_weight) return fact_list(task, config, rng);
     return one_hop_question(task, config, rng);
 }

@@ -4,6 +4,7 @@
 
 #include <random>
 #include <string>
+#include <vector>
 
 #include "core/config.h"
 #include "datasets/pointer_chase.h"
@@ -23,6 +24,7 @@ struct PretrainCorpusConfig {
     // Fallback of the design note, off by default: the share of lines holding a full multi-hop chain, in a
     // question format and answer marker that differ from the RL prompt (train starts only).
     double chain_fraction = 0.0;
+    std::vector<int> chain_hops = {2, 2, 3};  // k of each fallback chain line, drawn uniformly
 
     static PretrainCorpusConfig from_json(ConfigReader r);
     Json to_json() const;

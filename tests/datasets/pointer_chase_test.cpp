@@ -106,6 +106,28 @@ TEST(PretrainCorpusTest, NoLineHoldsAChainOrAMultiHopQuestion) {
     EXPECT_GT(facts, 2000);
 }
 
+TEST(PretrainCorpusTest, FallbackChainsUseTrainStartsAndTheirOwnFormat) {
+    PointerChaseTask task = default_task();
+    PretrainCorpusConfig c;
+    c.chain_fraction = 0.05;
+    std::mt19937_64 rng(5);
+    int chains = 0;
+    for (int i = 0; i < 4000; ++i) {
+        std::string line = sample_pretrain_line(task, c, rng);
+        auto colon = line.find(':');
+        if (colon == std::string::npos) continue;
+        ++chains;
+        EXPECT_EQ(line.find("<think>"), std::string::npos) << line;
+        EXPECT_EQ(line.find("<answer>"), std::string::npos) << line;
+        char start = line[colon - 1];
+        int index = start >= 'a' ? start - 'a' : start - 'A' + 26;
+        EXPECT_FALSE(task.is_heldout_start(index)) << line;
+        EXPECT_TRUE(contains_chain(line.substr(colon + 1, line.find('!') - colon - 1))) << line;
+    }
+    EXPECT_GT(chains, 120);
+    EXPECT_LT(chains, 280);
+}
+
 TEST(PretrainCorpusTest, ChainDetectorFindsChains) {
     EXPECT_TRUE(contains_chain("1a=b;2b=c;"));
     EXPECT_FALSE(contains_chain("1a=b;2c=d;"));

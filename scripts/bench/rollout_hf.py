@@ -1,0 +1,27 @@
+#!/usr/bin/env python3
+"""Reference side of scripts/bench/rollout.sh: HF transformers generate() (KV cache, sampling at
+temperature 1, no early stop) on the same checkpoint, prompts and sizes as aha_bench_rollout."""
+import json
+import sys
+import time
+
+import torch
+from transformers import AutoModelForCausalLM
+
+ckpt, prompt_len, batch, new_tokens, threads, repeats = sys.argv[1], *map(int, sys.argv[2:])
+torch.set_num_threads(threads)
+model = AutoModelForCausalLM.from_pretrained(ckpt, dtype=torch.float32).eval()
+vocab = model.config.vocab_size
+ids = torch.tensor([[3 + (b * 7 + t * 13) % (vocab - 3) for t in range(prompt_len)] for b in range(batch)])
+kwargs = dict(attention_mask=torch.ones_like(ids), do_sample=True, temperature=1.0, top_k=0, top_p=1.0,
+              max_new_tokens=new_tokens, min_new_tokens=new_tokens, eos_token_id=None, pad_token_id=0)
+with torch.no_grad():
+    model.generate(ids, **kwargs)  # warm-up
+    start = time.perf_counter()
+    for r in range(repeats):
+        torch.manual_seed(r)
+        out = model.generate(ids, **kwargs)
+    seconds = (time.perf_counter() - start) / repeats
+assert out.shape[1] == prompt_len + new_tokens
+print(json.dumps({"impl": "transformers", "seconds": round(seconds, 4),
+                  "tokens_per_second": round(batch * new_tokens / seconds, 1)}))
