@@ -35,7 +35,8 @@ struct World {
 struct CellResult {
     int hops = 0;
     rl::EvalResult eval;
-    double chain_rate = 0;  // share of completions whose reasoning writes every hop correctly
+    double chain_rate = 0;      // share of completions whose reasoning writes every hop correctly
+    double first_hop_rate = 0;  // share whose reasoning starts with the correct first hop
 };
 
 void set_threads(const ExperimentConfig& c) {
@@ -61,9 +62,12 @@ CellResult evaluate_cell(policy::CausalLM& model, const World& w, const Experime
     for (size_t i = 0; i < problems.size(); ++i) {
         const std::string& text = r.eval.completions[i];
         std::string reasoning = text.substr(0, text.find("</think>"));
-        r.chain_rate += w.task.correct_hops_written(problems[i], reasoning) == hops;
+        int written = w.task.correct_hops_written(problems[i], reasoning);
+        r.chain_rate += written == hops;
+        r.first_hop_rate += written >= 1;
     }
     r.chain_rate /= std::max<size_t>(1, problems.size());
+    r.first_hop_rate /= std::max<size_t>(1, problems.size());
     return r;
 }
 
@@ -149,9 +153,9 @@ policy::CausalLM load_base(const ExperimentConfig& config, const World& w, const
 
 void print_cells(const std::string& label, const std::vector<CellResult>& cells) {
     for (const auto& c : cells) {
-        std::printf("  %-7s %d-hop  accuracy %s  chain written %s  length %.1f (correct %.1f, wrong %.1f)  n=%d\n",
-                    label.c_str(), c.hops, pct(c.eval.accuracy).c_str(), pct(c.chain_rate).c_str(), c.eval.mean_length,
-                    c.eval.mean_length_correct, c.eval.mean_length_wrong, c.eval.count);
+        std::printf("  %-6s %d-hop  accuracy %s  hop 1 written %s  all hops written %s  length %.1f (correct %.1f, wrong %.1f)  n=%d\n",
+                    label.c_str(), c.hops, pct(c.eval.accuracy).c_str(), pct(c.first_hop_rate).c_str(), pct(c.chain_rate).c_str(),
+                    c.eval.mean_length, c.eval.mean_length_correct, c.eval.mean_length_wrong, c.eval.count);
     }
 }
 
@@ -160,6 +164,7 @@ Json cells_json(const std::vector<CellResult>& cells) {
     for (const auto& c : cells) {
         Json e = c.eval.to_json();
         e["chain_rate"] = c.chain_rate;
+        e["first_hop_rate"] = c.first_hop_rate;
         j[std::to_string(c.hops) + "_hop"] = e;
     }
     return j;
