@@ -1,5 +1,6 @@
 // ConfigReader: unknown keys, wrong types, overrides and JSON syntax errors are reported with their path.
 #include "core/config.h"
+#include "tests/support/error_text.h"
 
 #include <gtest/gtest.h>
 
@@ -24,14 +25,7 @@ LossConfig read_loss(const Json& j) {
     return c;
 }
 
-std::string error_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.what();
-    }
-    return "<no error>";
-}
+using testing::error_of;
 
 TEST(ConfigReaderTest, ReadsPresentKeysAndKeepsDefaults) {
     LossConfig c = read_loss(Json::parse(R"({"rl": {"loss": {"clip_high": 0.28}}})"));

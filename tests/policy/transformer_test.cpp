@@ -10,6 +10,7 @@
 
 #include "core/files.h"
 #include "policy/checkpoint.h"
+#include "tests/support/error_text.h"
 #include "tests/support/tiny_model.h"
 
 namespace aha::policy {
@@ -100,14 +101,7 @@ TEST_F(CheckpointTest, SaveThenLoadGivesTheSameModel) {
     EXPECT_EQ(load_char_tokenizer(dir_).vocab_size(), 9);
 }
 
-std::string error_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.what();
-    }
-    return "<no error>";
-}
+using testing::error_of;
 
 TEST_F(CheckpointTest, CorruptOrMismatchedWeightsNameTheProblem) {
     torch::manual_seed(5);
