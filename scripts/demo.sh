@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 CONFIG=${AHA_DEMO_CONFIG:-examples/tiny_r1_zero.json}
 scripts/setup.sh
-scripts/build.sh
+AHA_BUILD_TARGETS=aha scripts/build.sh
 start=$(date +%s)
 build/cli/aha pretrain "$CONFIG" "$@"
 build/cli/aha train "$CONFIG" "$@"
