@@ -126,6 +126,13 @@ void config_require(bool ok, const std::string& path, const std::string& what) {
     if (!ok) throw ConfigError(path + ": " + what);
 }
 
+void config_require_one_of(const std::string& value, const std::vector<std::string>& valid, const std::string& path) {
+    for (const auto& v : valid) {
+        if (v == value) return;
+    }
+    throw ConfigError(path + ": unknown '" + value + "'; valid names: " + join(valid));
+}
+
 Json load_json_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) throw IoError(path + ": cannot open for reading");

@@ -49,6 +49,10 @@ class ConfigReader {
 // Throws ConfigError("<path>: <what>") unless `ok`; for validate() range checks.
 void config_require(bool ok, const std::string& path, const std::string& what);
 
+// Throws ConfigError("<path>: unknown '<value>'; valid names: a, b") unless `value` is one of `valid`; for
+// every catalogue chosen by name (advantages, losses, rewards, ...).
+void config_require_one_of(const std::string& value, const std::vector<std::string>& valid, const std::string& path);
+
 // Parses a JSON file; a syntax error names file:line:column.
 Json load_json_file(const std::string& path);
 

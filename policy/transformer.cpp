@@ -231,6 +231,8 @@ void TransformerModelImpl::reset() {
     layers = register_module("layers", torch::nn::ModuleList());
     for (int l = 0; l < c_.num_layers; ++l) layers->push_back(DecoderLayer(c_, l));
     norm = register_module("norm", RMSNorm(c_.hidden_size, c_.rms_norm_eps));
+    const int64_t D = c_.head_dim();
+    inv_freq_ = torch::pow(c_.rope_theta, -torch::arange(0, D, 2, torch::kFloat64) / D).to(torch::kFloat32);
 }
 
 torch::Tensor TransformerModelImpl::forward(const torch::Tensor& input_ids,
@@ -245,10 +247,8 @@ torch::Tensor TransformerModelImpl::forward(const torch::Tensor& input_ids,
     auto opts = torch::TensorOptions().device(input_ids.device());
 
     // Rotary angles for each token's own position: [B, 1, T, D]
-    const int64_t D = c_.head_dim();
-    auto inv_freq = torch::pow(c_.rope_theta, -torch::arange(0, D, 2, opts.dtype(torch::kFloat64)) / D)
-                        .to(torch::kFloat32);                                                     // [D/2]
-    auto angles = position_ids.to(torch::kFloat32).unsqueeze(-1) * inv_freq;                     // [B, T, D/2]
+    if (inv_freq_.device() != input_ids.device()) inv_freq_ = inv_freq_.to(input_ids.device());
+    auto angles = position_ids.to(torch::kFloat32).unsqueeze(-1) * inv_freq_;                   // [B, T, D/2]
     auto emb = torch::cat({angles, angles}, -1).unsqueeze(1);                                    // [B, 1, T, D]
     auto h = embed_tokens(input_ids);                                                            // [B, T, C]
     auto cos = emb.cos().to(h.scalar_type()), sin = emb.sin().to(h.scalar_type());

@@ -121,6 +121,8 @@ class TransformerModelImpl : public torch::nn::Cloneable<TransformerModelImpl> {
 
  private:
     TransformerConfig c_;
+    // Rotary inverse frequencies [D/2], computed once (not a parameter, so names stay HF's).
+    torch::Tensor inv_freq_;
 };
 TORCH_MODULE(TransformerModel);
 

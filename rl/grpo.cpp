@@ -63,10 +63,7 @@ void GrpoConfig::validate(const std::string& path) const {
     config_require(mini_batches >= 1 && mini_batches <= prompts_per_step * group_size,
                    path + ".mini_batches",
                    "expected 1..prompts_per_step*group_size");
-    auto names = advantage_names();
-    config_require(std::find(names.begin(), names.end(), advantage) != names.end(),
-                   path + ".advantage",
-                   "unknown estimator '" + advantage + "'; valid names: " + join(names));
+    config_require_one_of(advantage, advantage_names(), path + ".advantage");
     loss.validate(path + ".loss");
     reward.validate(path + ".reward");
     sampling.validate(path + ".sampling");

@@ -22,19 +22,9 @@ Json PolicyLossConfig::to_json() const {
     return {{"name", name}, {"clip_low", clip_low}, {"clip_high", clip_high}, {"aggregation", aggregation}, {"kl_coef", kl_coef}};
 }
 
-namespace {
-
-void require_name(const std::string& value, const std::vector<std::string>& valid, const std::string& path) {
-    if (std::find(valid.begin(), valid.end(), value) == valid.end()) {
-        throw ConfigError(path + ": unknown '" + value + "'; valid names: " + join(valid));
-    }
-}
-
-}  // namespace
-
 void PolicyLossConfig::validate(const std::string& path) const {
-    require_name(name, policy_loss_names(), path + ".name");
-    require_name(aggregation, aggregation_names(), path + ".aggregation");
+    config_require_one_of(name, policy_loss_names(), path + ".name");
+    config_require_one_of(aggregation, aggregation_names(), path + ".aggregation");
     config_require(clip_low > 0 && clip_low < 1, path + ".clip_low", "expected in (0, 1)");
     config_require(clip_high > 0, path + ".clip_high", "expected > 0");
     config_require(kl_coef >= 0, path + ".kl_coef", "expected >= 0 (0 = off)");

@@ -41,10 +41,7 @@ RewardConfig RewardConfig::from_json(ConfigReader r) {
 Json RewardConfig::to_json() const { return {{"name", name}, {"format_weight", format_weight}}; }
 
 void RewardConfig::validate(const std::string& path) const {
-    auto names = reward_names();
-    if (std::find(names.begin(), names.end(), name) == names.end()) {
-        throw ConfigError(path + ".name: unknown reward '" + name + "'; valid names: " + join(names));
-    }
+    config_require_one_of(name, reward_names(), path + ".name");
     config_require(format_weight >= 0.0 && format_weight <= 1.0, path + ".format_weight", "expected 0..1");
 }
 
