@@ -1,4 +1,4 @@
-// The `aha` command: pretrain, train, eval. Every error is one line naming the file/key/path, exit code 2.
+// The `aha` command: pretrain, train, eval, export. Every error is one line naming the file/key/path, exit code 2.
 #include <c10/util/Exception.h>
 
 #include <cstdio>
@@ -8,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "core/error.h"
+#include "policy/checkpoint.h"
 
 namespace {
 
@@ -18,6 +19,7 @@ const char* kUsage =
     "  pretrain CONFIG [--set key=value]... [--force]   pretrain the tiny base model (cached by settings)\n"
     "  train CONFIG [--set key=value]...                GRPO from the base checkpoint\n"
     "  eval CONFIG [--checkpoint DIR] [--set key=value]...  evaluate on the held-out prompts\n"
+    "  export CHECKPOINT --out DIR [--dtype D] [--max-shard-size S]  write a Hugging Face model directory\n"
     "\n"
     "Run 'aha <command> --help' for details.\n";
 
@@ -38,15 +40,23 @@ const char* kEvalHelp =
     "usage: aha eval CONFIG [--checkpoint DIR] [--set key=value]...\n"
     "Evaluates a checkpoint (default: base_checkpoint) on the held-out prompts; prints JSON.\n";
 
+const char* kExportHelp =
+    "usage: aha export CHECKPOINT --out DIR [--dtype auto|float32|bfloat16|float16] [--max-shard-size 5GB]\n"
+    "Loads a checkpoint directory (a run's RUN_DIR/checkpoint, or any supported Hugging Face model) and writes\n"
+    "config.json + safetensors (sharded with model.safetensors.index.json above --max-shard-size) to DIR,\n"
+    "with the tokenizer and generation files, for transformers.AutoModelForCausalLM or vLLM to load.\n"
+    "  --dtype           cast the weights (default auto: keep the stored dtype)\n"
+    "  --max-shard-size  e.g. 5GB (default), 500MB, or a byte count\n";
+
 struct Args {
-    std::string command, config, checkpoint;
+    std::string command, config, checkpoint, out, dtype = "auto", max_shard_size = "5GB";
     std::vector<std::string> overrides;
     bool force = false, help = false;
 };
 
 Args parse(int argc, char** argv) {
     Args a;
-    if (argc < 2) throw aha::ConfigError("missing command", "commands: pretrain, train, eval (aha --help)");
+    if (argc < 2) throw aha::ConfigError("missing command", "commands: pretrain, train, eval, export (aha --help)");
     a.command = argv[1];
     for (int i = 2; i < argc; ++i) {
         std::string arg = argv[i];
@@ -62,6 +72,12 @@ Args parse(int argc, char** argv) {
             a.overrides.push_back(arg.substr(6));
         } else if (arg == "--checkpoint" && a.command == "eval") {
             a.checkpoint = value("--checkpoint");
+        } else if (arg == "--out" && a.command == "export") {
+            a.out = value("--out");
+        } else if (arg == "--dtype" && a.command == "export") {
+            a.dtype = value("--dtype");
+        } else if (arg == "--max-shard-size" && a.command == "export") {
+            a.max_shard_size = value("--max-shard-size");
         } else if (arg == "--force" && a.command == "pretrain") {
             a.force = true;
         } else if (!arg.empty() && arg[0] == '-') {
@@ -84,10 +100,19 @@ int run(int argc, char** argv) {
     const char* help = a.command == "pretrain" ? kPretrainHelp
                        : a.command == "train"  ? kTrainHelp
                        : a.command == "eval"   ? kEvalHelp
+                       : a.command == "export" ? kExportHelp
                                                : nullptr;
-    if (!help) throw aha::ConfigError("unknown command '" + a.command + "'", "commands: pretrain, train, eval (aha --help)");
+    if (!help) throw aha::ConfigError("unknown command '" + a.command + "'", "commands: pretrain, train, eval, export (aha --help)");
     if (a.help) {
         std::fputs(help, stdout);
+        return 0;
+    }
+    if (a.command == "export") {
+        if (a.config.empty()) throw aha::ConfigError("missing CHECKPOINT", "see aha export --help");
+        if (a.out.empty()) throw aha::ConfigError("missing --out DIR", "see aha export --help");
+        if (a.dtype != "auto") aha::policy::parse_dtype(a.dtype, "--dtype");
+        aha::policy::export_checkpoint(a.config, a.out, a.dtype, aha::policy::parse_byte_size(a.max_shard_size, "--max-shard-size"));
+        std::printf("exported %s -> %s\n", a.config.c_str(), a.out.c_str());
         return 0;
     }
     if (a.config.empty()) throw aha::ConfigError("missing CONFIG", "see aha " + a.command + " --help");

@@ -53,4 +53,8 @@ std::vector<std::string> split(const std::string& s, char sep) {
     return out;
 }
 
+bool ends_with(const std::string& s, const std::string& suffix) {
+    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
 }  // namespace aha

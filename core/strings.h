@@ -15,6 +15,9 @@ std::string closest_match(const std::string& word, const std::vector<std::string
 // "a, b, c"
 std::string join(const std::vector<std::string>& items, const std::string& sep = ", ");
 
+// Whether `s` ends with `suffix`.
+bool ends_with(const std::string& s, const std::string& suffix);
+
 // Splits on a single character; keeps empty fields.
 std::vector<std::string> split(const std::string& s, char sep);
 

@@ -1,8 +1,16 @@
 // safetensors reader and writer; see safetensors.h.
 #include "policy/safetensors.h"
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -41,10 +49,47 @@ const char* dtype_name(torch::ScalarType t, const std::string& where) {
 
 constexpr uint64_t kMaxHeader = 100u << 20;
 
+// A read-only file mapped copy-on-write: tensors point into it (no copy) and keep it alive; writing to such a
+// tensor touches a private page, never the file.
+class Mapping {
+ public:
+    explicit Mapping(const std::string& path) {
+        int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) throw IoError(path + ": cannot open (" + std::strerror(errno) + ")");
+        struct stat st {};
+        if (::fstat(fd, &st) != 0) {
+            ::close(fd);
+            throw IoError(path + ": cannot stat (" + std::strerror(errno) + ")");
+        }
+        size_ = static_cast<size_t>(st.st_size);
+        if (size_ > 0) {
+            void* p = ::mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+            if (p == MAP_FAILED) {
+                ::close(fd);
+                throw IoError(path + ": cannot map (" + std::strerror(errno) + ")");
+            }
+            data_ = static_cast<char*>(p);
+        }
+        ::close(fd);
+    }
+    ~Mapping() {
+        if (data_) ::munmap(data_, size_);
+    }
+    Mapping(const Mapping&) = delete;
+    Mapping& operator=(const Mapping&) = delete;
+    char* data() const { return data_; }
+    size_t size() const { return size_; }
+
+ private:
+    char* data_ = nullptr;
+    size_t size_ = 0;
+};
+
 }  // namespace
 
 TensorMap load_safetensors(const std::string& path) {
-    std::string bytes = read_file(path);
+    auto mapping = std::make_shared<Mapping>(path);
+    const std::string_view bytes(mapping->data(), mapping->size());
     if (bytes.size() < 8) throw FormatError(path + ": too short for a safetensors file (" + std::to_string(bytes.size()) + " bytes)");
     uint64_t header_size = 0;
     for (int i = 7; i >= 0; --i) header_size = (header_size << 8) | static_cast<unsigned char>(bytes[i]);
@@ -58,7 +103,6 @@ TensorMap load_safetensors(const std::string& path) {
         throw FormatError(path + ": header is not valid JSON (" + std::string(e.what()) + ")");
     }
     if (!header.is_object()) throw FormatError(path + ": header is not a JSON object");
-    const char* data = bytes.data() + 8 + header_size;
     const uint64_t data_size = bytes.size() - 8 - header_size;
 
     TensorMap out;
@@ -94,8 +138,15 @@ TensorMap load_safetensors(const std::string& path) {
                               std::to_string(expected));
         }
         ranges.emplace_back(begin, end);
-        auto t = torch::empty(shape, torch::TensorOptions().dtype(type));
-        if (expected) std::memcpy(t.data_ptr(), data + begin, expected);
+        const auto options = torch::TensorOptions().dtype(type);
+        char* at = mapping->data() + 8 + header_size + begin;
+        torch::Tensor t;
+        if (expected && reinterpret_cast<uintptr_t>(at) % c10::elementSize(type) == 0) {
+            t = torch::from_blob(at, shape, [mapping](void*) {}, options);
+        } else {  // empty, or misaligned for its dtype: copy
+            t = torch::empty(shape, options);
+            if (expected) std::memcpy(t.data_ptr(), at, expected);
+        }
         out.emplace(item.key(), t);
     }
     std::sort(ranges.begin(), ranges.end());
@@ -123,12 +174,27 @@ void save_safetensors(const std::string& path,
     }
     std::string head = header.dump();
     head.append((8 - head.size() % 8) % 8, ' ');  // align the data section to 8 bytes
-    std::string bytes(8, '\0');
-    uint64_t size = head.size();
-    for (int i = 0; i < 8; ++i) bytes[i] = static_cast<char>((size >> (8 * i)) & 0xff);
-    bytes += head;
-    for (const auto& t : ordered) bytes.append(static_cast<const char*>(t.data_ptr()), t.numel() * t.element_size());
-    write_file_atomic(path, bytes);
+    char size_bytes[8];
+    const uint64_t size = head.size();
+    for (int i = 0; i < 8; ++i) size_bytes[i] = static_cast<char>((size >> (8 * i)) & 0xff);
+    // Streamed to a temporary file and renamed into place: no second copy of the weights in memory, and
+    // no half-written file under the final name.
+    const std::string tmp = path + ".tmp";
+    FILE* f = std::fopen(tmp.c_str(), "wb");
+    if (!f) throw IoError(tmp + ": cannot create (" + std::strerror(errno) + ")");
+    bool ok = std::fwrite(size_bytes, 1, 8, f) == 8 && std::fwrite(head.data(), 1, head.size(), f) == head.size();
+    for (const auto& t : ordered) {
+        const size_t n = t.numel() * t.element_size();
+        if (ok && n) ok = std::fwrite(t.data_ptr(), 1, n, f) == n;
+    }
+    ok = std::fflush(f) == 0 && ok;
+    ok = ::fsync(fileno(f)) == 0 && ok;
+    ok = std::fclose(f) == 0 && ok;
+    if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
+        const std::string why = std::strerror(errno);
+        std::remove(tmp.c_str());
+        throw IoError(path + ": write failed (" + why + ")");
+    }
 }
 
 }  // namespace aha::policy

@@ -1,6 +1,9 @@
-// A decoder-only transformer in the Llama/Qwen2 family: RMSNorm, rotary embeddings, grouped-query attention,
-// SwiGLU MLP, tied or untied embeddings, and a KV cache for incremental decoding. Parameter names match the
-// Hugging Face checkpoints exactly (model.layers.0.self_attn.q_proj.weight, ...).
+// Decoder-only transformers of the supported open-weight families (see model_config.h): RMSNorm, rotary
+// embeddings (default, linear, llama3, YaRN; half-split or interleaved), grouped-query attention with optional
+// biases and q/k norm, Multi-head Latent Attention, SwiGLU MLPs and Mixture-of-Experts feed-forwards, tied or
+// untied embeddings, and a KV cache for incremental decoding. Module names follow Hugging Face's
+// (model.layers.0.self_attn.q_proj.weight, ...); routed experts are stored stacked per layer and mapped to
+// HF's per-expert tensors by policy/checkpoint.h.
 #pragma once
 
 #include <torch/torch.h>
@@ -8,41 +11,26 @@
 #include <string>
 #include <vector>
 
-#include "core/config.h"
+#include "policy/model_config.h"
 
 namespace aha::policy {
 
-struct TransformerConfig {
-    int vocab_size = 64;
-    int hidden_size = 128;
-    int num_layers = 4;
-    int num_heads = 4;
-    int num_kv_heads = 2;      // grouped-query attention when < num_heads
-    int intermediate_size = 384;
-    int max_position = 256;
-    double rope_theta = 10000.0;
-    double rms_norm_eps = 1e-6;
-    bool tie_word_embeddings = true;
-    bool attention_bias = false;  // Qwen2 has q/k/v biases; Llama does not
-
-    int head_dim() const { return hidden_size / num_heads; }
-
-    static TransformerConfig from_json(ConfigReader r);  // aha's own keys (above)
-    static TransformerConfig from_hf_json(const Json& j, const std::string& source);  // HF config.json
-    Json to_json() const;
-    void validate(const std::string& path) const;
-};
-
 // Keys and values of every layer for incremental decoding, preallocated to `capacity` positions.
+// Standard attention: keys/values [B, Hkv, capacity, D]. MLA caches the compressed latent instead:
+// keys [B, capacity, kv_lora_rank] (normalised latent), values [B, capacity, qk_rope_head_dim] (rotated key).
 struct KVCache {
-    std::vector<torch::Tensor> keys;    // per layer [B, Hkv, capacity, D]
-    std::vector<torch::Tensor> values;  // per layer [B, Hkv, capacity, D]
-    torch::Tensor key_valid;            // [B, capacity] bool: the position holds a real (non-pad) token
-    int64_t length = 0;                 // positions filled so far
+    std::vector<torch::Tensor> keys;
+    std::vector<torch::Tensor> values;
+    torch::Tensor key_valid;  // [B, capacity] bool: the position holds a real (non-pad) token
+    int64_t length = 0;       // positions filled so far
 
     static KVCache allocate(const TransformerConfig& c, int64_t batch, int64_t capacity, torch::TensorOptions o);
     int64_t capacity() const { return key_valid.size(1); }
 };
+
+// Rotary inverse frequencies [dim/2] (fp32) and the cos/sin scale, as transformers computes them for
+// rope.type default/linear/llama3/yarn.
+std::pair<torch::Tensor, double> rope_frequencies(const RopeConfig& rope, int dim);
 
 class RMSNormImpl : public torch::nn::Cloneable<RMSNormImpl> {
  public:
@@ -57,17 +45,21 @@ class RMSNormImpl : public torch::nn::Cloneable<RMSNormImpl> {
 };
 TORCH_MODULE(RMSNorm);
 
+// What a layer needs besides its input: rotary tables, the attention mask and the cache.
+struct LayerContext {
+    torch::Tensor cos, sin;     // [B, 1, T, rotary_dim]
+    torch::Tensor mask;         // [B, 1, T, S] bool (true = attend)
+    torch::Tensor token_valid;  // [B, T] bool (MoE load statistics count real tokens only)
+    KVCache* cache = nullptr;
+};
+
 class AttentionImpl : public torch::nn::Cloneable<AttentionImpl> {
  public:
     AttentionImpl(const TransformerConfig& c, int layer);
     void reset() override;
-    // x [B, T, C]; cos/sin [B, 1, T, D]; mask [B, 1, T, S] bool (true = attend).
-    torch::Tensor forward(const torch::Tensor& x,
-                          const torch::Tensor& cos,
-                          const torch::Tensor& sin,
-                          const torch::Tensor& mask,
-                          KVCache* cache);
+    torch::Tensor forward(const torch::Tensor& x, const LayerContext& ctx);  // [B, T, C] -> [B, T, C]
     torch::nn::Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
+    RMSNorm q_norm{nullptr}, k_norm{nullptr};  // Qwen3 only
 
  private:
     TransformerConfig c_;
@@ -75,30 +67,101 @@ class AttentionImpl : public torch::nn::Cloneable<AttentionImpl> {
 };
 TORCH_MODULE(Attention);
 
+// Multi-head Latent Attention: keys and values are expanded from a low-rank latent shared by all heads;
+// a separate rotary part of the key is shared by all heads too.
+class MlaAttentionImpl : public torch::nn::Cloneable<MlaAttentionImpl> {
+ public:
+    MlaAttentionImpl(const TransformerConfig& c, int layer);
+    void reset() override;
+    torch::Tensor forward(const torch::Tensor& x, const LayerContext& ctx);  // [B, T, C] -> [B, T, C]
+    torch::nn::Linear q_proj{nullptr}, q_a_proj{nullptr}, q_b_proj{nullptr}, kv_a_proj_with_mqa{nullptr},
+        kv_b_proj{nullptr}, o_proj{nullptr};
+    RMSNorm q_a_layernorm{nullptr}, kv_a_layernorm{nullptr};
+
+ private:
+    TransformerConfig c_;
+    int layer_;
+    double scale_;
+};
+TORCH_MODULE(MlaAttention);
+
 class MLPImpl : public torch::nn::Cloneable<MLPImpl> {
  public:
-    explicit MLPImpl(const TransformerConfig& c);
+    MLPImpl(const TransformerConfig& c, int64_t intermediate_size);
     void reset() override;
     torch::Tensor forward(const torch::Tensor& x);  // SwiGLU: down(silu(gate(x)) * up(x))
     torch::nn::Linear gate_proj{nullptr}, up_proj{nullptr}, down_proj{nullptr};
 
  private:
     TransformerConfig c_;
+    int64_t intermediate_size_;
 };
 TORCH_MODULE(MLP);
+
+// The router: a [E, C] weight, and DeepSeek-V3's selection-only correction bias (a buffer, not trained by
+// gradients; updated by aux-loss-free balancing).
+class RouterImpl : public torch::nn::Cloneable<RouterImpl> {
+ public:
+    explicit RouterImpl(const TransformerConfig& c);
+    void reset() override;
+    torch::Tensor weight;
+    torch::Tensor e_score_correction_bias;  // [E] fp32, undefined when the architecture has none
+
+ private:
+    TransformerConfig c_;
+};
+TORCH_MODULE(Router);
+
+// Routed experts, stacked: gate_up_proj [E, 2I, C] (gate rows then up rows), down_proj [E, C, I].
+class ExpertsImpl : public torch::nn::Cloneable<ExpertsImpl> {
+ public:
+    explicit ExpertsImpl(const TransformerConfig& c);
+    void reset() override;
+    torch::Tensor gate_up_proj, down_proj;
+
+ private:
+    TransformerConfig c_;
+};
+TORCH_MODULE(Experts);
+
+// Mixture-of-Experts feed-forward. Tokens are dispatched grouped by expert (one sort, one matmul pair per
+// expert on a contiguous slice), and combined with their routing weights.
+class MoEImpl : public torch::nn::Cloneable<MoEImpl> {
+ public:
+    explicit MoEImpl(const TransformerConfig& c);
+    void reset() override;
+    torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& token_valid);  // [B, T, C]
+
+    Router gate{nullptr};
+    Experts experts{nullptr};
+    MLP shared{nullptr};  // "shared_expert" (Qwen) or "shared_experts" (DeepSeek); null when absent
+    torch::nn::Linear shared_expert_gate{nullptr};
+
+    // Statistics of the forwards since the last reset: real tokens routed to each expert [E] (fp64, CPU).
+    torch::Tensor load;
+    bool record_load = true;
+    // The classic balance loss of the last forward (E * sum_e f_e * P_e over real tokens; 1 when uniform),
+    // computed only when aux_loss_enabled.
+    bool aux_loss_enabled = false;
+    torch::Tensor aux_loss;
+
+ private:
+    // Routing weights [N, k], chosen experts [N, k] and the full scores [N, E] (fp32).
+    std::tuple<torch::Tensor, torch::Tensor, torch::Tensor> route(const torch::Tensor& flat);
+    TransformerConfig c_;
+};
+TORCH_MODULE(MoE);
 
 class DecoderLayerImpl : public torch::nn::Cloneable<DecoderLayerImpl> {
  public:
     DecoderLayerImpl(const TransformerConfig& c, int layer);
     void reset() override;
-    torch::Tensor forward(const torch::Tensor& x,
-                          const torch::Tensor& cos,
-                          const torch::Tensor& sin,
-                          const torch::Tensor& mask,
-                          KVCache* cache);
+    torch::Tensor forward(const torch::Tensor& x, const LayerContext& ctx);
     RMSNorm input_layernorm{nullptr}, post_attention_layernorm{nullptr};
-    Attention self_attn{nullptr};
-    MLP mlp{nullptr};
+    Attention attn{nullptr};         // registered as self_attn (standard attention)
+    MlaAttention mla_attn{nullptr};  // registered as self_attn (MLA)
+    MLP dense{nullptr};              // registered as mlp (dense layer)
+    MoE moe{nullptr};                // registered as mlp (MoE layer)
 
  private:
     TransformerConfig c_;
@@ -118,11 +181,13 @@ class TransformerModelImpl : public torch::nn::Cloneable<TransformerModelImpl> {
     torch::nn::Embedding embed_tokens{nullptr};
     torch::nn::ModuleList layers{nullptr};
     RMSNorm norm{nullptr};
+    bool gradient_checkpointing = false;
 
  private:
     TransformerConfig c_;
-    // Rotary inverse frequencies [D/2], computed once (not a parameter, so names stay HF's).
+    // Rotary inverse frequencies [rotary_dim/2] and cos/sin scale, computed once (not parameters).
     torch::Tensor inv_freq_;
+    double rope_scale_ = 1.0;
 };
 TORCH_MODULE(TransformerModel);
 
@@ -141,6 +206,22 @@ class CausalLMImpl : public torch::nn::Cloneable<CausalLMImpl> {
 
     const TransformerConfig& config() const { return c_; }
     int64_t num_parameters() const;
+
+    // Recompute each decoder block in the backward pass instead of keeping its activations.
+    void set_gradient_checkpointing(bool on) { model->gradient_checkpointing = on; }
+
+    // ---- Mixture-of-Experts controls (no-ops on dense models) ----
+    std::vector<MoE> moe_layers() const;
+    // Per MoE layer, real tokens routed to each expert since the last reset [E] (fp64).
+    std::vector<torch::Tensor> expert_load() const;
+    void reset_expert_load();
+    // Sum over MoE layers of the balance loss of the last forward (undefined tensor on dense models or
+    // when the loss is off).
+    torch::Tensor aux_loss() const;
+    void set_aux_loss(bool on);
+    // Auxiliary-loss-free balancing (DeepSeek-V3): bias_e += gamma * sign(mean load - load_e), from the
+    // load recorded since the last reset. Throws when the architecture has no correction bias.
+    void update_routing_bias(double gamma);
 
     TransformerModel model{nullptr};
     torch::nn::Linear lm_head{nullptr};  // null when the embeddings are tied

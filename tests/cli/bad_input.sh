@@ -61,5 +61,28 @@ expect_error "corrupt checkpoint config" "missing key vocab_size" \
 if [ -e "$tmp/run" ]; then echo "FAIL: a run directory was left behind by a failed start"; failures=$((failures + 1)); fi
 "$AHA" --help | grep -q "usage: aha" || { echo "FAIL --help"; failures=$((failures + 1)); }
 "$AHA" train --help | grep -q "metrics.jsonl" || { echo "FAIL train --help"; failures=$((failures + 1)); }
+# aha export
+model=$tmp/model
+mkdir -p "$model"
+cp "$here/tests/data/models/verl_tiny_llama/"{config.json,model.safetensors} "$model/"
+chmod u+w "$model"/*
+expect_error "export without --out" "missing --out DIR" "$AHA" export "$model"
+expect_error "export bad dtype" "--dtype: dtype 'int8' is not supported" "$AHA" export "$model" --out "$tmp/x" --dtype int8
+expect_error "export bad shard size" "--max-shard-size: 'lots' is not a size" \
+    "$AHA" export "$model" --out "$tmp/x" --max-shard-size lots
+mkdir -p "$tmp/noweights" && cp "$model/config.json" "$tmp/noweights/"
+expect_error "export missing weights" "no model.safetensors or model.safetensors.index.json" \
+    "$AHA" export "$tmp/noweights" --out "$tmp/x"
+sed -i 's/"llama"/"mamba"/' "$model/config.json"
+expect_error "export unknown model_type" "model_type 'mamba' is not supported; supported: llama, qwen2, qwen3" \
+    "$AHA" export "$model" --out "$tmp/x"
+sed -i 's/"mamba"/"llama"/; s/"hidden_act": "silu"/"hidden_act": "gelu"/' "$model/config.json"
+expect_error "export unsupported activation" "config.json: hidden_act: 'gelu' is not supported; expected silu" \
+    "$AHA" export "$model" --out "$tmp/x"
+sed -i 's/"gelu"/"silu"/' "$model/config.json"
+head -c 100000 "$here/tests/data/models/verl_tiny_llama/model.safetensors" > "$model/model.safetensors"
+expect_error "export truncated weights" "file truncated?" "$AHA" export "$model" --out "$tmp/x"
+[ ! -e "$tmp/x/model.safetensors" ] || { echo "FAIL: a failed export left weights behind"; failures=$((failures + 1)); }
+
 [ $failures -eq 0 ] || { echo "$failures failure(s)"; exit 1; }
 echo "all bad-input checks passed"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Parity of aha's transformer with Hugging Face transformers, both ways: aha loads HF checkpoints and
-# reproduces their logits; transformers loads aha's checkpoint and reproduces aha's logits.
+# Parity of aha's model families with Hugging Face transformers, both ways: transformers builds tiny random
+# models of every supported architecture; aha loads each and reproduces its logits (full forward and
+# incremental decoding), then exports it; transformers loads aha's export and reproduces the logits again.
 # Usage: hf_parity.sh PYTHON POLICY_TEST_BINARY
 set -euo pipefail
 PY=$1
@@ -8,6 +9,7 @@ BIN=$2
 here=$(cd "$(dirname "$0")/../.." && pwd)
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-"$PY" "$here/scripts/ref/hf_parity.py" make "$dir"
+"$PY" "$here/scripts/ref/tiny_models.py" make "$dir" "$here/tests/data/models/verl_tiny_llama"
 AHA_PARITY_DIR=$dir "$BIN" --gtest_filter='HfParity*'
-"$PY" "$here/scripts/ref/hf_parity.py" check "$dir"
+"$PY" "$here/scripts/ref/tiny_models.py" check "$dir" \
+  llama3 qwen2 qwen3 qwen2_moe qwen3_moe deepseek_v2 deepseek_v3 qwen2_bf16 llama3_sharded aha_native
