@@ -142,7 +142,7 @@ policy::CausalLM load_base(const ExperimentConfig& config, const World& w, const
     if (!file_exists(dir + "/config.json")) {
         throw IoError(dir + ": no checkpoint there", "make the base model first: aha pretrain CONFIG");
     }
-    policy::CausalLM model = policy::load_model(dir);
+    policy::CausalLM model = policy::load_model(dir, config.dtype);
     policy::CharTokenizer tok = policy::load_char_tokenizer(dir);
     if (tok.to_json() != w.tokenizer.to_json()) {
         throw FormatError(dir + "/aha_tokenizer.json: differs from the task's tokenizer; was the checkpoint made for another task?");

@@ -36,7 +36,8 @@ ExperimentConfig ExperimentConfig::from_json(const Json& j) {
         .read("base_checkpoint", c.base_checkpoint)
         .read("threads", c.threads)
         .read("seed", c.seed)
-        .read("prompt_template", c.prompt_template);
+        .read("prompt_template", c.prompt_template)
+        .read("dtype", c.dtype);
     c.task = datasets::PointerChaseConfig::from_json(r.child("task"));
     c.corpus = datasets::PretrainCorpusConfig::from_json(r.child("corpus"));
     c.model = policy::TransformerConfig::from_json(r.child("model"));
@@ -53,6 +54,7 @@ Json ExperimentConfig::to_json() const {
             {"threads", threads},
             {"seed", seed},
             {"prompt_template", prompt_template},
+            {"dtype", dtype},
             {"task", task.to_json()},
             {"corpus", corpus.to_json()},
             {"model", model.to_json()},
@@ -66,6 +68,7 @@ void ExperimentConfig::validate() const {
     config_require(!base_checkpoint.empty(), "base_checkpoint", "expected a directory path");
     config_require(threads >= 0, "threads", "expected >= 0 (0 = default)");
     datasets::prompt_template(prompt_template);  // throws listing the valid names
+    config_require_one_of(dtype, {"auto", "float32", "bfloat16", "float16"}, "dtype");
     task.validate("task");
     corpus.validate("corpus");
     model.validate("model");

@@ -32,6 +32,9 @@ struct ExperimentConfig {
     int threads = 0;                                        // 0 = LibTorch's default
     int64_t seed = 1;                                       // model init and RL prompt order
     std::string prompt_template = "tiny_r1_zero";
+    // The policy's weights dtype for RL and eval: auto (as stored), float32, bfloat16 or float16. Low
+    // precision trains with fp32 master weights.
+    std::string dtype = "auto";
     datasets::PointerChaseConfig task;
     datasets::PretrainCorpusConfig corpus;
     policy::TransformerConfig model;  // vocab_size is set from the tokenizer

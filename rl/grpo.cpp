@@ -24,7 +24,13 @@ GrpoConfig GrpoConfig::from_json(ConfigReader r) {
         .read("epochs", c.epochs)
         .read("mini_batches", c.mini_batches)
         .read("advantage", c.advantage)
-        .read("shuffle_rewards", c.shuffle_rewards);
+        .read("shuffle_rewards", c.shuffle_rewards)
+        .read("gradient_checkpointing", c.gradient_checkpointing);
+    {
+        ConfigReader moe = r.child("moe");
+        moe.read("bias_update_rate", c.moe.bias_update_rate).read("aux_loss_coef", c.moe.aux_loss_coef);
+        moe.finish();
+    }
     c.loss = PolicyLossConfig::from_json(r.child("loss"));
     c.reward = verifiers::RewardConfig::from_json(r.child("reward"));
     c.sampling = rollout::SamplingParams::from_json(r.child("sampling"));
@@ -45,6 +51,8 @@ Json GrpoConfig::to_json() const {
             {"mini_batches", mini_batches},
             {"advantage", advantage},
             {"shuffle_rewards", shuffle_rewards},
+            {"gradient_checkpointing", gradient_checkpointing},
+            {"moe", {{"bias_update_rate", moe.bias_update_rate}, {"aux_loss_coef", moe.aux_loss_coef}}},
             {"loss", loss.to_json()},
             {"reward", reward.to_json()},
             {"sampling", sampling.to_json()}};
@@ -64,6 +72,8 @@ void GrpoConfig::validate(const std::string& path) const {
                    path + ".mini_batches",
                    "expected 1..prompts_per_step*group_size");
     config_require_one_of(advantage, advantage_names(), path + ".advantage");
+    config_require(moe.bias_update_rate >= 0, path + ".moe.bias_update_rate", "expected >= 0 (0 = frozen)");
+    config_require(moe.aux_loss_coef >= 0, path + ".moe.aux_loss_coef", "expected >= 0 (0 = off)");
     loss.validate(path + ".loss");
     reward.validate(path + ".reward");
     sampling.validate(path + ".sampling");
@@ -82,6 +92,8 @@ Json StepMetrics::to_json() const {
             {"clip_fraction", clip_fraction},
             {"grad_norm", grad_norm},
             {"zero_advantage_groups", zero_advantage_groups},
+            {"expert_balance", expert_balance},
+            {"aux_loss", aux_loss},
             {"seconds_rollout", seconds_rollout},
             {"seconds_score", seconds_score},
             {"seconds_update", seconds_update}};
@@ -150,8 +162,23 @@ GrpoTrainer::GrpoTrainer(policy::CausalLM policy, const policy::CharTokenizer& t
         for (auto& p : reference_->parameters()) p.set_requires_grad(false);
         reference_->eval();
     }
+    const auto& arch = policy_->config();
+    if (config_.moe.bias_update_rate > 0 && !arch.moe.correction_bias) {
+        throw ConfigError("rl.moe.bias_update_rate: the policy (" + arch.model_type +
+                          ") has no router correction bias to update; expected 0");
+    }
+    if (config_.moe.aux_loss_coef > 0 && !arch.is_moe()) {
+        throw ConfigError("rl.moe.aux_loss_coef: the policy (" + arch.model_type + ") is not a mixture of experts; expected 0");
+    }
+    policy_->set_gradient_checkpointing(config_.gradient_checkpointing);
+    policy_->set_aux_loss(config_.moe.aux_loss_coef > 0);
+    std::vector<torch::Tensor> trained = policy_->parameters();
+    if (trained.front().scalar_type() != torch::kFloat32) {
+        for (const auto& p : trained) master_.push_back(p.detach().to(torch::kFloat32).requires_grad_(true));
+        trained = master_;
+    }
     optimizer_ = std::make_unique<torch::optim::AdamW>(
-        policy_->parameters(),
+        trained,
         torch::optim::AdamWOptions(config_.learning_rate)
             .betas({config_.adam_beta1, config_.adam_beta2})
             .weight_decay(config_.weight_decay));
@@ -196,6 +223,19 @@ StepMetrics GrpoTrainer::step(const std::vector<PromptItem>& items, int step) {
     return m;
 }
 
+double GrpoTrainer::moe_step() {
+    auto loads = policy_->expert_load();
+    if (loads.empty()) return 0.0;
+    double balance = 0;
+    for (const auto& l : loads) {
+        const double mean = l.mean().item<double>();
+        balance += mean > 0 ? l.max().item<double>() / mean : 0.0;
+    }
+    if (config_.moe.bias_update_rate > 0) policy_->update_routing_bias(config_.moe.bias_update_rate);
+    policy_->reset_expert_load();
+    return balance / loads.size();
+}
+
 void GrpoTrainer::update(const ScoredRollout& scored, const torch::Tensor& advantages, StepMetrics& m) {
     const auto& r = scored.rollout;
     const int64_t n = r.size();
@@ -206,9 +246,12 @@ void GrpoTrainer::update(const ScoredRollout& scored, const torch::Tensor& advan
         ref_logprobs = sequence_logprobs(*reference_, r.prompt_ids, r.prompt_valid, r.completion_ids, r.completion_valid, temperature);
     }
     policy_->train();
+    policy_->reset_expert_load();
     auto gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(m.step) + 17);
-    double clipped = 0, kl = 0, tokens = 0, loss_sum = 0, grad_sum = 0;
+    double clipped = 0, kl = 0, tokens = 0, loss_sum = 0, grad_sum = 0, balance_sum = 0, aux_sum = 0;
     int updates = 0;
+    auto params = policy_->parameters();
+    const auto& trained = master_.empty() ? params : master_;
     for (int epoch = 0; epoch < config_.epochs; ++epoch) {
         auto order = config_.mini_batches > 1 ? torch::randperm(n, gen) : torch::arange(n);
         for (auto rows : order.chunk(config_.mini_batches)) {
@@ -226,12 +269,28 @@ void GrpoTrainer::update(const ScoredRollout& scored, const torch::Tensor& advan
             in.mask = mask;
             if (ref_logprobs.defined()) in.ref_logprobs = ref_logprobs.index_select(0, rows);
             PolicyLossOutput out = policy_loss(config_.loss, in, norm);
+            torch::Tensor total = out.loss;
+            if (config_.moe.aux_loss_coef > 0) {
+                torch::Tensor aux = policy_->aux_loss();
+                aux_sum += aux.item<double>();
+                total = total + config_.moe.aux_loss_coef * aux;
+            }
             optimizer_->zero_grad();
-            out.loss.backward();
-            double grad_norm = config_.max_grad_norm > 0
-                                   ? torch::nn::utils::clip_grad_norm_(policy_->parameters(), config_.max_grad_norm)
-                                   : 0.0;
+            for (auto& p : params) p.mutable_grad() = torch::Tensor();
+            total.backward();
+            if (!master_.empty()) {
+                for (size_t i = 0; i < params.size(); ++i) {
+                    if (params[i].grad().defined()) master_[i].mutable_grad() = params[i].grad().to(torch::kFloat32);
+                }
+            }
+            double grad_norm = config_.max_grad_norm > 0 ? torch::nn::utils::clip_grad_norm_(trained, config_.max_grad_norm)
+                                                         : 0.0;
             optimizer_->step();
+            if (!master_.empty()) {
+                torch::NoGradGuard no_grad;
+                for (size_t i = 0; i < params.size(); ++i) params[i].copy_(master_[i]);
+            }
+            balance_sum += moe_step();
             loss_sum += out.loss.item<double>();
             grad_sum += grad_norm;
             clipped += out.clipped_tokens;
@@ -241,6 +300,8 @@ void GrpoTrainer::update(const ScoredRollout& scored, const torch::Tensor& advan
         }
     }
     policy_->eval();
+    m.expert_balance = balance_sum / updates;
+    m.aux_loss = aux_sum / updates;
     m.loss = loss_sum / updates;
     m.grad_norm = grad_sum / updates;
     m.clip_fraction = clipped / std::max(1.0, tokens);

@@ -33,6 +33,16 @@ struct GrpoConfig {
     // Control run: permute the rewards across the whole batch before computing advantages, so that reward
     // no longer depends on the completion (the random-reward control; accuracy must not rise).
     bool shuffle_rewards = false;
+    // Recompute each decoder block in the backward pass (less activation memory, ~1/3 more compute).
+    bool gradient_checkpointing = false;
+    // Mixture-of-Experts policies (ignored for dense ones).
+    struct Moe {
+        // Aux-loss-free balancing (DeepSeek-V3): after each optimizer step, bias_e += rate * sign(mean load -
+        // load_e) on the router correction bias. 0 keeps the bias as loaded.
+        double bias_update_rate = 0.0;
+        // Weight of the classic balance loss (E * sum_e f_e P_e per MoE layer) added to the policy loss.
+        double aux_loss_coef = 0.0;
+    } moe;
     PolicyLossConfig loss;
     verifiers::RewardConfig reward;
     rollout::SamplingParams sampling;
@@ -62,6 +72,9 @@ struct StepMetrics {
     double truncated_rate = 0;     // completions that hit max_new_tokens without the end token
     double loss = 0, kl = 0, clip_fraction = 0, grad_norm = 0;
     double zero_advantage_groups = 0;  // share of groups whose rewards were all equal
+    // MoE policies: max/mean expert load of the update's forwards, averaged over MoE layers (1 = balanced),
+    // and the balance loss (when aux_loss_coef > 0). Zero for dense policies.
+    double expert_balance = 0, aux_loss = 0;
     double seconds_rollout = 0, seconds_score = 0, seconds_update = 0;
 
     Json to_json() const;
@@ -98,6 +111,9 @@ class GrpoTrainer {
  private:
     // The PPO-style update on one scored batch; fills loss/kl/clip/grad metrics.
     void update(const ScoredRollout& scored, const torch::Tensor& advantages, StepMetrics& m);
+    // After an optimizer step: the load balance (max/mean, averaged over MoE layers; 0 when dense) of the
+    // forwards since the last call, then the aux-loss-free bias update, then a load reset.
+    double moe_step();
 
     policy::CausalLM policy_;
     std::shared_ptr<policy::CausalLMImpl> reference_;
@@ -105,6 +121,9 @@ class GrpoTrainer {
     GrpoConfig config_;
     RewardFn reward_;
     std::unique_ptr<torch::optim::AdamW> optimizer_;
+    // fp32 master copies of low-precision (bf16/fp16) policy weights; the optimizer updates these and the
+    // policy gets them rounded after each step. Empty for fp32 policies.
+    std::vector<torch::Tensor> master_;
 };
 
 }  // namespace aha::rl

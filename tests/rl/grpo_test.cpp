@@ -81,6 +81,54 @@ TEST(GrpoEndToEndTest, NamedRewardAndKlPathRunAndAreFinite) {
     }
 }
 
+// A DeepSeek-V3-style MoE policy in bf16 with fp32 master weights, activation checkpointing, aux-loss-free
+// balancing and the balance loss: it still learns, and every MoE control does what it says.
+TEST(GrpoEndToEndTest, MoePolicyInBf16WithMasterWeightsLearns) {
+    auto tok = tokenizer();
+    Json arch = Json::parse(R"({"model_type": "deepseek_v3", "hidden_size": 32, "intermediate_size": 64,
+      "moe_intermediate_size": 16, "num_hidden_layers": 2, "num_attention_heads": 4, "n_shared_experts": 1,
+      "n_routed_experts": 8, "num_experts_per_tok": 2, "n_group": 2, "topk_group": 1, "first_k_dense_replace": 1,
+      "kv_lora_rank": 16, "q_lora_rank": 0, "qk_rope_head_dim": 8, "qk_nope_head_dim": 8, "v_head_dim": 8,
+      "max_position_embeddings": 64})");
+    arch["vocab_size"] = tok.vocab_size();
+    torch::manual_seed(0);
+    policy::CausalLM model(policy::TransformerConfig::from_hf_json(arch, "test"));
+    model->to(torch::kBFloat16);
+    GrpoConfig c = small_config();
+    c.gradient_checkpointing = true;
+    c.moe.bias_update_rate = 1e-3;
+    c.moe.aux_loss_coef = 0.01;
+    GrpoTrainer trainer(model, tok, c, starts_with);
+    auto bias_before = model->moe_layers()[0]->gate->e_score_correction_bias.clone();
+    std::vector<PromptItem> items = {{"?a", "b"}, {"?b", "b"}, {"?c", "b"}, {"?d", "b"}};
+    double first = 0, last = 0;
+    for (int step = 1; step <= 30; ++step) {
+        StepMetrics m = trainer.step(items, step);
+        ASSERT_TRUE(std::isfinite(m.loss)) << "step " << step;
+        ASSERT_GE(m.expert_balance, 1.0) << "step " << step;
+        ASSERT_GT(m.aux_loss, 0.0) << "step " << step;
+        if (step <= 5) first += m.reward_mean / 5;
+        if (step > 25) last += m.reward_mean / 5;
+    }
+    EXPECT_GT(last, first + 0.3) << "first " << first << " last " << last;
+    EXPECT_EQ(model->parameters().front().scalar_type(), torch::kBFloat16);
+    EXPECT_FALSE(torch::equal(model->moe_layers()[0]->gate->e_score_correction_bias, bias_before));
+}
+
+TEST(GrpoConfigTest, MoeControlsMustFitThePolicy) {
+    auto tok = tokenizer();
+    GrpoConfig c = small_config();
+    c.moe.bias_update_rate = 1e-3;
+    try {
+        GrpoTrainer trainer(tiny_model(tok.vocab_size()), tok, c, starts_with);
+        FAIL() << "expected an error";
+    } catch (const ConfigError& e) {
+        EXPECT_NE(std::string(e.what()).find("rl.moe.bias_update_rate: the policy (llama) has no router correction bias"),
+                  std::string::npos)
+            << e.what();
+    }
+}
+
 TEST(GrpoLogprobTest, TrainingForwardReproducesSamplerLogprobs) {
     auto tok = tokenizer();
     auto model = tiny_model(tok.vocab_size());
