@@ -2,6 +2,7 @@
 #include "policy/transformer.h"
 
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 
 #include "core/error.h"
@@ -119,6 +120,10 @@ torch::Tensor apply_rotary(const torch::Tensor& x, const torch::Tensor& cos, con
     return torch::cat({x1 * c - x2 * s, x2 * c + x1 * s}, -1);
 }
 
+std::optional<torch::Tensor> optional_mask(const LayerContext& ctx) {
+    return ctx.mask.defined() ? std::optional<torch::Tensor>(ctx.mask) : std::nullopt;
+}
+
 }  // namespace
 
 RMSNormImpl::RMSNormImpl(int64_t dim, double eps) : dim_(dim), eps_(eps) { reset(); }
@@ -168,7 +173,8 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const LayerContext&
         k = k.repeat_interleave(H / Hkv, 1);  // [B, H, S, D]
         v = v.repeat_interleave(H / Hkv, 1);
     }
-    auto out = at::scaled_dot_product_attention(q, k, v, ctx.mask);  // [B, H, T, D]
+    // No mask = plain causal attention (no padding, no cached prefix): SDPA's fused causal kernels.
+    auto out = at::scaled_dot_product_attention(q, k, v, optional_mask(ctx), 0.0, !ctx.mask.defined());  // [B, H, T, D]
     return o_proj(out.transpose(1, 2).reshape({B, T, H * D}));         // [B, T, C]
 }
 
@@ -225,7 +231,7 @@ torch::Tensor MlaAttentionImpl::forward(const torch::Tensor& x, const LayerConte
     auto k = torch::cat({kv.narrow(-1, 0, nope), k_rot.unsqueeze(1).expand({B, H, S, rope})}, -1);
     auto v = kv.narrow(-1, nope, vd);                                                   // [B, H, S, vd]
     auto query = torch::cat({q_nope, q_rot}, -1);                                       // [B, H, T, nope+rope]
-    auto out = at::scaled_dot_product_attention(query, k, v, ctx.mask, 0.0, false, scale_);  // [B, H, T, vd]
+    auto out = at::scaled_dot_product_attention(query, k, v, optional_mask(ctx), 0.0, !ctx.mask.defined(), scale_);  // [B, H, T, vd]
     return o_proj(out.transpose(1, 2).reshape({B, T, H * vd}));                         // [B, T, C]
 }
 
@@ -270,6 +276,24 @@ void MoEImpl::reset() {
     if (c_.moe.shared_expert_gate) shared_expert_gate = register_module("shared_expert_gate", linear(c_.hidden_size, 1, false));
     load = torch::zeros({c_.moe.num_experts}, torch::kFloat64);
 }
+
+namespace {
+
+// at::_grouped_mm needs 16-byte aligned rows and weights (fp32/bf16 on CPU; bf16 on sm80+ CUDA); otherwise
+// the experts run one GEMM each.
+bool grouped_mm_usable(const torch::Tensor& input, const torch::Tensor& gate_up, const torch::Tensor& down) {
+    if (std::getenv("AHA_MOE_LOOP")) return false;
+    const auto type = input.scalar_type();
+    if (input.is_cuda() ? type != torch::kBFloat16 : (type != torch::kFloat32 && type != torch::kBFloat16)) return false;
+    const int64_t bytes = input.element_size();
+    for (const auto& t : {input, gate_up, down}) {
+        if (reinterpret_cast<uintptr_t>(t.data_ptr()) % 16 != 0) return false;
+        if ((t.size(-1) * bytes) % 16 != 0 || (t.size(-2) * bytes) % 16 != 0) return false;
+    }
+    return true;
+}
+
+}  // namespace
 
 std::tuple<torch::Tensor, torch::Tensor, torch::Tensor> MoEImpl::route(const torch::Tensor& flat) {
     const auto& m = c_.moe;
@@ -329,18 +353,30 @@ torch::Tensor MoEImpl::forward(const torch::Tensor& x, const torch::Tensor& toke
     auto order = std::get<1>(flat_choice.sort(/*stable=*/true, /*dim=*/0, /*descending=*/false));                 // [N*k]
     auto counts = flat_choice.bincount({}, E).to(torch::kCPU);                     // [E]
     auto inputs = flat.index_select(0, order.div(k, "floor"));                    // [N*k, C]
-    const int64_t* count = counts.data_ptr<int64_t>();
-    std::vector<torch::Tensor> outputs;
-    int64_t offset = 0;
-    for (int64_t e = 0; e < E; ++e) {
-        if (count[e] == 0) continue;
-        auto rows = inputs.narrow(0, offset, count[e]);
-        auto gate_up = torch::matmul(rows, experts->gate_up_proj[e].t());          // [n, 2I]
-        auto h = torch::silu(gate_up.narrow(1, 0, I)) * gate_up.narrow(1, I, I);   // [n, I]
-        outputs.push_back(torch::matmul(h, experts->down_proj[e].t()));            // [n, C]
-        offset += count[e];
+    torch::Tensor sorted_out;                                                      // [N*k, C]
+    if (grouped_mm_usable(inputs, experts->gate_up_proj, experts->down_proj)) {
+        // One grouped GEMM per projection over the expert-sorted rows (LibTorch's kernel, CPU and CUDA).
+        auto offsets = counts.cumsum(0).to(torch::kInt32).to(x.device());
+        auto gate_up = at::_grouped_mm(inputs, experts->gate_up_proj.transpose(1, 2), offsets);  // [N*k, 2I]
+        auto h = torch::silu(gate_up.narrow(1, 0, I)) * gate_up.narrow(1, I, I);                  // [N*k, I]
+        sorted_out = at::_grouped_mm(h, experts->down_proj.transpose(1, 2), offsets);            // [N*k, C]
+    } else {
+        // One unbind per forward (not an index per expert): its backward stacks the experts' gradients once
+        // instead of materialising a full-size zero gradient per expert.
+        const int64_t* count = counts.data_ptr<int64_t>();
+        auto gate_up_w = experts->gate_up_proj.unbind(0), down_w = experts->down_proj.unbind(0);
+        std::vector<torch::Tensor> outputs;
+        int64_t offset = 0;
+        for (int64_t e = 0; e < E; ++e) {
+            if (count[e] == 0) continue;
+            auto rows = inputs.narrow(0, offset, count[e]);
+            auto gate_up = torch::matmul(rows, gate_up_w[e].t());                      // [n, 2I]
+            auto h = torch::silu(gate_up.narrow(1, 0, I)) * gate_up.narrow(1, I, I);   // [n, I]
+            outputs.push_back(torch::matmul(h, down_w[e].t()));                        // [n, C]
+            offset += count[e];
+        }
+        sorted_out = torch::cat(outputs, 0);
     }
-    auto sorted_out = torch::cat(outputs, 0);                                      // [N*k, C]
     auto inverse = torch::empty_like(order).scatter_(0, order, torch::arange(N * k, order.options()));
     auto per_slot = sorted_out.index_select(0, inverse).view({N, k, C});           // [N, k, C]
     auto routed = (per_slot.to(torch::kFloat32) * weights.to(torch::kFloat32).unsqueeze(-1)).sum(1).to(x.scalar_type());
@@ -380,6 +416,9 @@ torch::Tensor DecoderLayerImpl::forward(const torch::Tensor& x, const LayerConte
 
 namespace {
 
+// autograd::Function inputs must be defined tensors: an empty one stands for "no mask" (causal).
+torch::Tensor causal_if_empty(const torch::Tensor& mask) { return mask.numel() == 0 ? torch::Tensor() : mask; }
+
 // Runs a decoder block without keeping its activations and recomputes it in the backward pass. The block's
 // parameters receive their gradients from the inner backward; the block input's gradient is returned.
 struct CheckpointedBlock : public torch::autograd::Function<CheckpointedBlock> {
@@ -392,7 +431,7 @@ struct CheckpointedBlock : public torch::autograd::Function<CheckpointedBlock> {
                                  DecoderLayerImpl* layer) {
         ctx->save_for_backward({x, cos, sin, mask, token_valid});
         ctx->saved_data["layer"] = reinterpret_cast<int64_t>(layer);
-        LayerContext lc{cos, sin, mask, token_valid, nullptr};
+        LayerContext lc{cos, sin, causal_if_empty(mask), token_valid, nullptr};
         return layer->forward(x, lc);
     }
 
@@ -401,7 +440,7 @@ struct CheckpointedBlock : public torch::autograd::Function<CheckpointedBlock> {
         auto saved = ctx->get_saved_variables();
         auto* layer = reinterpret_cast<DecoderLayerImpl*>(ctx->saved_data["layer"].toInt());
         auto x = saved[0].detach().requires_grad_(true);
-        LayerContext lc{saved[1], saved[2], saved[3], saved[4], nullptr};
+        LayerContext lc{saved[1], saved[2], causal_if_empty(saved[3]), saved[4], nullptr};
         torch::AutoGradMode grad_mode(true);
         // The recomputation must not count expert load twice.
         bool recorded = layer->moe ? layer->moe->record_load : false;
@@ -458,13 +497,16 @@ torch::Tensor TransformerModelImpl::forward(const torch::Tensor& input_ids,
     }
     auto q_pos = (torch::arange(T, opts.dtype(torch::kLong)) + offset).unsqueeze(1);        // [T, 1]
     auto k_pos = torch::arange(offset + T, opts.dtype(torch::kLong)).unsqueeze(0);          // [1, S]
-    ctx.mask = ((k_pos <= q_pos) & key_valid.unsqueeze(1).unsqueeze(1)) | (k_pos == q_pos);  // [B, 1, T, S]
+    if (offset > 0 || !token_valid.all().item<bool>()) {
+        ctx.mask = ((k_pos <= q_pos) & key_valid.unsqueeze(1).unsqueeze(1)) | (k_pos == q_pos);  // [B, 1, T, S]
+    }
 
     const bool checkpoint = gradient_checkpointing && !cache && torch::GradMode::is_enabled();
     for (const auto& module : *layers) {
         auto* layer = module->as<DecoderLayer>();
         if (checkpoint) {
-            h = CheckpointedBlock::apply(h, ctx.cos, ctx.sin, ctx.mask, ctx.token_valid, layer);
+            auto mask = ctx.mask.defined() ? ctx.mask : torch::empty({0}, opts.dtype(torch::kBool));
+            h = CheckpointedBlock::apply(h, ctx.cos, ctx.sin, mask, ctx.token_valid, layer);
         } else {
             h = layer->forward(h, ctx);
         }

@@ -48,7 +48,7 @@ TORCH_MODULE(RMSNorm);
 // What a layer needs besides its input: rotary tables, the attention mask and the cache.
 struct LayerContext {
     torch::Tensor cos, sin;     // [B, 1, T, rotary_dim]
-    torch::Tensor mask;         // [B, 1, T, S] bool (true = attend)
+    torch::Tensor mask;         // [B, 1, T, S] bool (true = attend); undefined = causal (no padding, no cache prefix)
     torch::Tensor token_valid;  // [B, T] bool (MoE load statistics count real tokens only)
     KVCache* cache = nullptr;
 };
@@ -124,8 +124,9 @@ class ExpertsImpl : public torch::nn::Cloneable<ExpertsImpl> {
 };
 TORCH_MODULE(Experts);
 
-// Mixture-of-Experts feed-forward. Tokens are dispatched grouped by expert (one sort, one matmul pair per
-// expert on a contiguous slice), and combined with their routing weights.
+// Mixture-of-Experts feed-forward. Tokens are dispatched grouped by expert (one sort; then one grouped GEMM
+// per projection, or one GEMM pair per expert on its contiguous slice when the shapes are not 16-byte
+// aligned or AHA_MOE_LOOP=1 is set), and combined with their routing weights.
 class MoEImpl : public torch::nn::Cloneable<MoEImpl> {
  public:
     explicit MoEImpl(const TransformerConfig& c);
