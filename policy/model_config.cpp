@@ -101,6 +101,7 @@ RopeConfig read_rope(const Json& j, const HfReader& top, const std::string& sour
     HfReader p(rp, source, std::string(key) + ".");
     r.theta = p.number("rope_theta", r.theta);
     r.type = p.has("rope_type") ? p.text("rope_type", "default") : p.text("type", "default");
+    if (p.number("partial_rotary_factor", 1.0) != 1.0) p.unsupported("partial_rotary_factor", "only 1.0 is supported");
     if (r.type == "default") return r;
     if (r.type == "linear") {
         r.factor = p.number("factor");
@@ -151,6 +152,7 @@ TransformerConfig TransformerConfig::from_hf_json(const Json& j, const std::stri
     }
     require_silu(h);
     reject_sliding_window(h);
+    if (h.number("partial_rotary_factor", 1.0) != 1.0) h.unsupported("partial_rotary_factor", "only 1.0 is supported");
 
     TransformerConfig c;
     c.model_type = type;
