@@ -153,11 +153,17 @@ CausalLM load_model(const std::string& dir, const std::string& dtype) {
     TensorMap tensors = load_checkpoint_tensors(dir);
     torch::ScalarType type = torch::kFloat32;
     if (dtype == "auto") {
-        // The dtype the weights are stored in (the first floating-point tensor's).
+        // The dtype most of the weights are stored in (by bytes): checkpoints keep a few small tensors,
+        // like the routing bias, in fp32 next to bf16 weights.
+        std::map<torch::ScalarType, int64_t> bytes;
         for (const auto& [name, t] : tensors) {
-            if (t.is_floating_point()) {
-                type = t.scalar_type();
-                break;
+            if (t.is_floating_point()) bytes[t.scalar_type()] += t.numel() * t.element_size();
+        }
+        int64_t most = -1;
+        for (const auto& [t, n] : bytes) {
+            if (n > most) {
+                most = n;
+                type = t;
             }
         }
         if (type != torch::kFloat32 && type != torch::kBFloat16 && type != torch::kFloat16) {

@@ -334,7 +334,8 @@ torch::Tensor MoEImpl::forward(const torch::Tensor& x, const torch::Tensor& toke
     if (record_load) {
         torch::NoGradGuard no_grad;
         auto real = flat_choice.masked_select(valid.unsqueeze(1).expand({N, k}).reshape({N * k}));
-        load += real.bincount({}, E).to(torch::kCPU, torch::kFloat64);
+        if (load.device() != x.device()) load = load.to(x.device());  // accumulate where the model runs: no sync
+        load += real.bincount({}, E).to(torch::kFloat64);
     }
     if (aux_loss_enabled) {
         // Switch/Qwen-style balance loss over the real tokens: E * sum_e f_e P_e, where f_e is the share of
@@ -351,18 +352,19 @@ torch::Tensor MoEImpl::forward(const torch::Tensor& x, const torch::Tensor& toke
 
     // Dispatch grouped by expert: sort the (token, slot) pairs by expert, run each expert on its slice.
     auto order = std::get<1>(flat_choice.sort(/*stable=*/true, /*dim=*/0, /*descending=*/false));                 // [N*k]
-    auto counts = flat_choice.bincount({}, E).to(torch::kCPU);                     // [E]
+    auto counts = flat_choice.bincount({}, E);                                     // [E]
     auto inputs = flat.index_select(0, order.div(k, "floor"));                    // [N*k, C]
     torch::Tensor sorted_out;                                                      // [N*k, C]
     if (grouped_mm_usable(inputs, experts->gate_up_proj, experts->down_proj)) {
         // One grouped GEMM per projection over the expert-sorted rows (LibTorch's kernel, CPU and CUDA).
-        auto offsets = counts.cumsum(0).to(torch::kInt32).to(x.device());
+        auto offsets = counts.cumsum(0).to(torch::kInt32);
         auto gate_up = at::_grouped_mm(inputs, experts->gate_up_proj.transpose(1, 2), offsets);  // [N*k, 2I]
         auto h = torch::silu(gate_up.narrow(1, 0, I)) * gate_up.narrow(1, I, I);                  // [N*k, I]
         sorted_out = at::_grouped_mm(h, experts->down_proj.transpose(1, 2), offsets);            // [N*k, C]
     } else {
         // One unbind per forward (not an index per expert): its backward stacks the experts' gradients once
         // instead of materialising a full-size zero gradient per expert.
+        counts = counts.to(torch::kCPU);
         const int64_t* count = counts.data_ptr<int64_t>();
         auto gate_up_w = experts->gate_up_proj.unbind(0), down_w = experts->down_proj.unbind(0);
         std::vector<torch::Tensor> outputs;
@@ -556,7 +558,7 @@ std::vector<MoE> CausalLMImpl::moe_layers() const {
 
 std::vector<torch::Tensor> CausalLMImpl::expert_load() const {
     std::vector<torch::Tensor> out;
-    for (const auto& m : moe_layers()) out.push_back(m->load.clone());
+    for (const auto& m : moe_layers()) out.push_back(m->load.to(torch::kCPU, /*non_blocking=*/false, /*copy=*/true));
     return out;
 }
 

@@ -138,7 +138,8 @@ class MoEImpl : public torch::nn::Cloneable<MoEImpl> {
     MLP shared{nullptr};  // "shared_expert" (Qwen) or "shared_experts" (DeepSeek); null when absent
     torch::nn::Linear shared_expert_gate{nullptr};
 
-    // Statistics of the forwards since the last reset: real tokens routed to each expert [E] (fp64, CPU).
+    // Statistics of the forwards since the last reset: real tokens routed to each expert [E] (fp64, on the
+    // model's device).
     torch::Tensor load;
     bool record_load = true;
     // The classic balance loss of the last forward (E * sum_e f_e * P_e over real tokens; 1 when uniform),
@@ -213,7 +214,7 @@ class CausalLMImpl : public torch::nn::Cloneable<CausalLMImpl> {
 
     // ---- Mixture-of-Experts controls (no-ops on dense models) ----
     std::vector<MoE> moe_layers() const;
-    // Per MoE layer, real tokens routed to each expert since the last reset [E] (fp64).
+    // Per MoE layer, real tokens routed to each expert since the last reset [E] (fp64, CPU copies).
     std::vector<torch::Tensor> expert_load() const;
     void reset_expert_load();
     // Sum over MoE layers of the balance loss of the last forward (undefined tensor on dense models or
