@@ -1,0 +1,133 @@
+// Grouped-query and multi-head latent attention; see attention.h.
+#include "policy/attention.h"
+
+#include <cmath>
+#include <optional>
+
+#include "policy/rope.h"
+
+namespace aha::policy {
+
+KVCache KVCache::allocate(const TransformerConfig& c, int64_t batch, int64_t capacity, torch::TensorOptions o) {
+    KVCache cache;
+    for (int l = 0; l < c.num_layers; ++l) {
+        if (c.mla.enabled) {
+            cache.keys.push_back(torch::zeros({batch, capacity, c.mla.kv_lora_rank}, o));
+            cache.values.push_back(torch::zeros({batch, capacity, c.mla.qk_rope_head_dim}, o));
+        } else {
+            cache.keys.push_back(torch::zeros({batch, c.num_kv_heads, capacity, c.head_dim()}, o));
+            cache.values.push_back(torch::zeros({batch, c.num_kv_heads, capacity, c.head_dim()}, o));
+        }
+    }
+    cache.key_valid = torch::zeros({batch, capacity}, o.dtype(torch::kBool));
+    return cache;
+}
+
+namespace {
+
+std::optional<torch::Tensor> optional_mask(const LayerContext& ctx) {
+    return ctx.mask.defined() ? std::optional<torch::Tensor>(ctx.mask) : std::nullopt;
+}
+
+}  // namespace
+
+AttentionImpl::AttentionImpl(const TransformerConfig& c, int layer) : c_(c), layer_(layer) { reset(); }
+
+void AttentionImpl::reset() {
+    int64_t d = c_.head_dim();
+    q_proj = register_module("q_proj", linear(c_.hidden_size, c_.num_heads * d, c_.attention_bias));
+    k_proj = register_module("k_proj", linear(c_.hidden_size, c_.num_kv_heads * d, c_.attention_bias));
+    v_proj = register_module("v_proj", linear(c_.hidden_size, c_.num_kv_heads * d, c_.attention_bias));
+    o_proj = register_module("o_proj", linear(c_.num_heads * d, c_.hidden_size, c_.o_bias));
+    if (c_.qk_norm) {
+        q_norm = register_module("q_norm", RMSNorm(d, c_.rms_norm_eps));
+        k_norm = register_module("k_norm", RMSNorm(d, c_.rms_norm_eps));
+    }
+}
+
+torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const LayerContext& ctx) {
+    const int64_t B = x.size(0), T = x.size(1), H = c_.num_heads, Hkv = c_.num_kv_heads, D = c_.head_dim();
+    auto q = q_proj(x).view({B, T, H, D});    // [B, T, H, D]
+    auto k = k_proj(x).view({B, T, Hkv, D});  // [B, T, Hkv, D]
+    if (c_.qk_norm) {
+        q = q_norm(q);
+        k = k_norm(k);
+    }
+    q = apply_rotary(q.transpose(1, 2), ctx.cos, ctx.sin, false);  // [B, H, T, D]
+    k = apply_rotary(k.transpose(1, 2), ctx.cos, ctx.sin, false);  // [B, Hkv, T, D]
+    auto v = v_proj(x).view({B, T, Hkv, D}).transpose(1, 2);       // [B, Hkv, T, D]
+    if (KVCache* cache = ctx.cache) {
+        const int64_t start = cache->length;
+        TORCH_CHECK(start + T <= cache->capacity(), "KV cache overflow: ", start + T, " > ", cache->capacity());
+        cache->keys[layer_].narrow(2, start, T).copy_(k);
+        cache->values[layer_].narrow(2, start, T).copy_(v);
+        k = cache->keys[layer_].narrow(2, 0, start + T);    // [B, Hkv, S, D]
+        v = cache->values[layer_].narrow(2, 0, start + T);  // [B, Hkv, S, D]
+    }
+    if (Hkv != H) {
+        k = k.repeat_interleave(H / Hkv, 1);  // [B, H, S, D]
+        v = v.repeat_interleave(H / Hkv, 1);
+    }
+    // No mask = plain causal attention (no padding, no cached prefix): SDPA's fused causal kernels.
+    auto out = at::scaled_dot_product_attention(q, k, v, optional_mask(ctx), 0.0, !ctx.mask.defined());  // [B, H, T, D]
+    return o_proj(out.transpose(1, 2).reshape({B, T, H * D}));         // [B, T, C]
+}
+
+MlaAttentionImpl::MlaAttentionImpl(const TransformerConfig& c, int layer) : c_(c), layer_(layer) {
+    scale_ = 1.0 / std::sqrt(static_cast<double>(c_.mla.qk_head_dim()));
+    if (c_.rope.type != "default" && c_.rope.mscale_all_dim != 0) {
+        const double m = yarn_mscale(c_.rope.factor, c_.rope.mscale_all_dim);
+        scale_ *= m * m;
+    }
+    reset();
+}
+
+void MlaAttentionImpl::reset() {
+    const auto& m = c_.mla;
+    const int64_t H = c_.num_heads, C = c_.hidden_size;
+    if (m.q_lora_rank > 0) {
+        q_a_proj = register_module("q_a_proj", linear(C, m.q_lora_rank, c_.attention_bias));
+        q_a_layernorm = register_module("q_a_layernorm", RMSNorm(m.q_lora_rank, 1e-6));
+        q_b_proj = register_module("q_b_proj", linear(m.q_lora_rank, H * m.qk_head_dim(), false));
+    } else {
+        q_proj = register_module("q_proj", linear(C, H * m.qk_head_dim(), false));
+    }
+    kv_a_proj_with_mqa =
+        register_module("kv_a_proj_with_mqa", linear(C, m.kv_lora_rank + m.qk_rope_head_dim, c_.attention_bias));
+    kv_a_layernorm = register_module("kv_a_layernorm", RMSNorm(m.kv_lora_rank, 1e-6));
+    kv_b_proj = register_module("kv_b_proj", linear(m.kv_lora_rank, H * (m.qk_nope_head_dim + m.v_head_dim), false));
+    o_proj = register_module("o_proj", linear(H * m.v_head_dim, C, c_.attention_bias));
+}
+
+torch::Tensor MlaAttentionImpl::forward(const torch::Tensor& x, const LayerContext& ctx) {
+    const auto& m = c_.mla;
+    const int64_t B = x.size(0), T = x.size(1), H = c_.num_heads;
+    const int64_t nope = m.qk_nope_head_dim, rope = m.qk_rope_head_dim, vd = m.v_head_dim;
+    auto q = (m.q_lora_rank > 0 ? q_b_proj(q_a_layernorm(q_a_proj(x))) : q_proj(x))
+                 .view({B, T, H, m.qk_head_dim()})
+                 .transpose(1, 2);                                                      // [B, H, T, nope+rope]
+    auto q_nope = q.narrow(-1, 0, nope);
+    auto q_rot = apply_rotary(q.narrow(-1, nope, rope), ctx.cos, ctx.sin, c_.rope.interleave);
+    auto compressed = kv_a_proj_with_mqa(x);                                            // [B, T, L + rope]
+    auto latent = kv_a_layernorm(compressed.narrow(-1, 0, m.kv_lora_rank));             // [B, T, L]
+    auto k_rot = apply_rotary(compressed.narrow(-1, m.kv_lora_rank, rope).unsqueeze(1), ctx.cos, ctx.sin,
+                              c_.rope.interleave)
+                     .squeeze(1);                                                       // [B, T, rope]
+    if (KVCache* cache = ctx.cache) {
+        const int64_t start = cache->length;
+        TORCH_CHECK(start + T <= cache->capacity(), "KV cache overflow: ", start + T, " > ", cache->capacity());
+        cache->keys[layer_].narrow(1, start, T).copy_(latent);
+        cache->values[layer_].narrow(1, start, T).copy_(k_rot);
+        latent = cache->keys[layer_].narrow(1, 0, start + T);                           // [B, S, L]
+        k_rot = cache->values[layer_].narrow(1, 0, start + T);                          // [B, S, rope]
+    }
+    const int64_t S = latent.size(1);
+    auto kv = kv_b_proj(latent).view({B, S, H, nope + vd}).transpose(1, 2);             // [B, H, S, nope+vd]
+    auto k = torch::cat({kv.narrow(-1, 0, nope), k_rot.unsqueeze(1).expand({B, H, S, rope})}, -1);
+    auto v = kv.narrow(-1, nope, vd);                                                   // [B, H, S, vd]
+    auto query = torch::cat({q_nope, q_rot}, -1);                                       // [B, H, T, nope+rope]
+    auto out = at::scaled_dot_product_attention(query, k, v, optional_mask(ctx), 0.0, !ctx.mask.defined(), scale_);  // [B, H, T, vd]
+    return o_proj(out.transpose(1, 2).reshape({B, T, H * vd}));                         // [B, T, C]
+}
+
+}  // namespace aha::policy
