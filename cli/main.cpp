@@ -1,12 +1,14 @@
-// The `aha` command: pretrain, train, eval, export. Every error is one line naming the file/key/path, exit code 2.
+// The `aha` command: pretrain, train, eval, export, tokenize. Every error is one line naming the file/key/path, exit code 2.
 #include <c10/util/Exception.h>
 
 #include <cstdio>
 #include <cstring>
+#include <iostream>
 #include <string>
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/tokenize.h"
 #include "core/error.h"
 #include "policy/checkpoint.h"
 
@@ -20,6 +22,8 @@ const char* kUsage =
     "  train CONFIG [--set key=value]...                GRPO from the base checkpoint\n"
     "  eval CONFIG [--checkpoint DIR] [--set key=value]...  evaluate on the held-out prompts\n"
     "  export CHECKPOINT --out DIR [--dtype D] [--max-shard-size S]  write a Hugging Face model directory\n"
+    "  tokenize --tokenizer PATH [--jsonl] [--add-special-tokens] [--decode [--skip-special-tokens]]\n"
+    "                                                   encode stdin lines to token ids (or decode)\n"
     "\n"
     "Run 'aha <command> --help' for details.\n";
 
@@ -48,15 +52,27 @@ const char* kExportHelp =
     "  --dtype           cast the weights (default auto: keep the stored dtype)\n"
     "  --max-shard-size  e.g. 5GB (default), 500MB, or a byte count\n";
 
+const char* kTokenizeHelp =
+    "usage: aha tokenize --tokenizer PATH [--jsonl] [--add-special-tokens] [--decode [--skip-special-tokens]]\n"
+    "Reads stdin to the end and writes one JSON line per input line, in order, with a Hugging Face\n"
+    "tokenizer.json (PATH is the file or a directory holding it).\n"
+    "  (default)              each line (without its newline) -> {\"ids\": [...]}\n"
+    "  --jsonl                each line is a JSON object with a \"text\" field\n"
+    "  --add-special-tokens   apply the post-processor template (e.g. Llama-3's <|begin_of_text|>); special-token\n"
+    "                         strings inside the text are recognised either way, as in tokenizers\n"
+    "  --decode               each line is {\"ids\": [...]} -> {\"text\": ...}\n"
+    "  --skip-special-tokens  with --decode, leave special tokens out\n";
+
 struct Args {
-    std::string command, config, checkpoint, out, dtype = "auto", max_shard_size = "5GB";
+    std::string command, config, checkpoint, out, dtype = "auto", max_shard_size = "5GB", tokenizer;
+    bool jsonl = false, add_special_tokens = false, decode = false, skip_special_tokens = false;
     std::vector<std::string> overrides;
     bool force = false, help = false;
 };
 
 Args parse(int argc, char** argv) {
     Args a;
-    if (argc < 2) throw aha::ConfigError("missing command", "commands: pretrain, train, eval, export (aha --help)");
+    if (argc < 2) throw aha::ConfigError("missing command", "commands: pretrain, train, eval, export, tokenize (aha --help)");
     a.command = argv[1];
     for (int i = 2; i < argc; ++i) {
         std::string arg = argv[i];
@@ -78,6 +94,16 @@ Args parse(int argc, char** argv) {
             a.dtype = value("--dtype");
         } else if (arg == "--max-shard-size" && a.command == "export") {
             a.max_shard_size = value("--max-shard-size");
+        } else if (arg == "--tokenizer" && a.command == "tokenize") {
+            a.tokenizer = value("--tokenizer");
+        } else if (arg == "--jsonl" && a.command == "tokenize") {
+            a.jsonl = true;
+        } else if (arg == "--add-special-tokens" && a.command == "tokenize") {
+            a.add_special_tokens = true;
+        } else if (arg == "--decode" && a.command == "tokenize") {
+            a.decode = true;
+        } else if (arg == "--skip-special-tokens" && a.command == "tokenize") {
+            a.skip_special_tokens = true;
         } else if (arg == "--force" && a.command == "pretrain") {
             a.force = true;
         } else if (!arg.empty() && arg[0] == '-') {
@@ -101,11 +127,20 @@ int run(int argc, char** argv) {
                        : a.command == "train"  ? kTrainHelp
                        : a.command == "eval"   ? kEvalHelp
                        : a.command == "export" ? kExportHelp
+                       : a.command == "tokenize" ? kTokenizeHelp
                                                : nullptr;
-    if (!help) throw aha::ConfigError("unknown command '" + a.command + "'", "commands: pretrain, train, eval, export (aha --help)");
+    if (!help) throw aha::ConfigError("unknown command '" + a.command + "'", "commands: pretrain, train, eval, export, tokenize (aha --help)");
     if (a.help) {
         std::fputs(help, stdout);
         return 0;
+    }
+    if (a.command == "tokenize") {
+        if (!a.config.empty()) throw aha::ConfigError("unexpected argument " + a.config, "see aha tokenize --help");
+        if (a.tokenizer.empty()) throw aha::ConfigError("missing --tokenizer PATH", "see aha tokenize --help");
+        if (a.skip_special_tokens && !a.decode) throw aha::ConfigError("--skip-special-tokens needs --decode");
+        std::ios::sync_with_stdio(false);
+        return aha::cli::run_tokenize({a.tokenizer, a.jsonl, a.add_special_tokens, a.decode, a.skip_special_tokens},
+                                      std::cin, std::cout);
     }
     if (a.command == "export") {
         if (a.config.empty()) throw aha::ConfigError("missing CHECKPOINT", "see aha export --help");

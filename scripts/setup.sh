@@ -9,7 +9,8 @@ say() { echo "[setup] $*"; }
 die() { echo "[setup] error: $*" >&2; exit 1; }
 
 DEB_PACKAGES=(build-essential cmake ninja-build ccache git python3-venv
-              nlohmann-json3-dev libboost-dev libboost-filesystem-dev libgtest-dev)
+              nlohmann-json3-dev libboost-dev libboost-filesystem-dev libgtest-dev
+              pkg-config libpcre2-dev libutf8proc-dev)
 
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do

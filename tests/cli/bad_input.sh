@@ -84,5 +84,20 @@ head -c 100000 "$here/tests/data/models/verl_tiny_llama/model.safetensors" > "$m
 expect_error "export truncated weights" "file truncated?" "$AHA" export "$model" --out "$tmp/x"
 [ ! -e "$tmp/x/model.safetensors" ] || { echo "FAIL: a failed export left weights behind"; failures=$((failures + 1)); }
 
+# aha tokenize
+qwen=$here/tests/data/tokenizers/qwen3
+expect_error "tokenize without --tokenizer" "missing --tokenizer PATH" "$AHA" tokenize
+expect_error "tokenize missing file" "$tmp/none/tokenizer.json: cannot open" \
+    sh -c "echo hi | '$AHA' tokenize --tokenizer '$tmp/none/tokenizer.json'"
+echo '{"model": {"type": "WordPiece"}}' > "$tmp/wp.json"
+expect_error "tokenize unsupported model" "$tmp/wp.json: model: type 'WordPiece' is not supported; supported: BPE" \
+    sh -c "echo hi | '$AHA' tokenize --tokenizer '$tmp/wp.json'"
+head -c 5000 "$qwen/tokenizer.json" > "$tmp/cut.json"
+expect_error "tokenize truncated json" "$tmp/cut.json:" sh -c "echo hi | '$AHA' tokenize --tokenizer '$tmp/cut.json'"
+expect_error "tokenize bad jsonl line" "stdin:2: expected a JSON object with a \"text\" string" \
+    sh -c "printf '{\"text\": \"a\"}\n{\"txt\": 1}\n' | '$AHA' tokenize --tokenizer '$qwen' --jsonl"
+expect_error "decode id out of range" "stdin:1: token id 999999 is not in the vocabulary (0..151668)" \
+    sh -c "echo '{\"ids\": [1, 999999]}' | '$AHA' tokenize --tokenizer '$qwen' --decode"
+
 [ $failures -eq 0 ] || { echo "$failures failure(s)"; exit 1; }
 echo "all bad-input checks passed"
