@@ -1,6 +1,11 @@
-// Prompt templates by name. "r1_zero" is the DeepSeek-R1-Zero template for pretrained language models;
-// "tiny_r1_zero" adapts it to a tiny model that cannot read instructions: the question and the opening
-// <think> tag, after which the model must reason, close </think> and answer in <answer> </answer>.
+// Prompt templates: named, documented formats plus user-supplied strings. A template is plain text with one
+// placeholder, {prompt} ({question} is accepted too), so what the policy sees is visible in the config.
+//
+// Why no Jinja engine: the chat templates shipped in tokenizer_config.json are Jinja programs (loops over
+// messages, tool calls, date functions). RL prompts here are one user turn plus the generation prompt, and
+// for that each family's template renders to a fixed string around the prompt;
+// tests/datasets/prompt_template_test.cpp holds transformers' apply_chat_template output for the named ones. A Jinja interpreter would be a large dependency with its
+// own divergences from Python's Jinja2, for no gain on single-turn prompts.
 #pragma once
 
 #include <string>
@@ -10,13 +15,16 @@ namespace aha::datasets {
 
 struct PromptTemplate {
     std::string name;
-    std::string text;  // contains "{question}" exactly once
+    std::string text;         // contains the placeholder at least once
+    std::string description;  // one line, for docs and --help
 
-    std::string render(const std::string& question) const;
+    std::string render(const std::string& prompt) const;
 };
 
-// The template registered under `name`; ConfigError listing the valid names otherwise.
-PromptTemplate prompt_template(const std::string& name);
+// `name_or_text` is a registered name, or a template string containing {prompt} (or {question}).
+// ConfigError listing the valid names otherwise.
+PromptTemplate prompt_template(const std::string& name_or_text);
 std::vector<std::string> prompt_template_names();
+const std::vector<PromptTemplate>& prompt_templates();
 
 }  // namespace aha::datasets

@@ -42,6 +42,8 @@ Bpe::Bpe(const Json& model, bool byte_level, const std::string& source) : byte_l
     }
     ignore_merges_ = model.value("ignore_merges", false);
     fuse_unk_ = model.value("fuse_unk", false);
+    vocab_.reserve(model["vocab"].size());
+    merges_.reserve(model["merges"].size());
     for (const auto& item : model["vocab"].items()) {
         if (!item.value().is_number_integer() || item.value().get<int64_t>() < 0) {
             throw FormatError(where + ".vocab[\"" + item.key() + "\"]: expected a non-negative integer id");
@@ -95,6 +97,7 @@ Bpe::Bpe(const Json& model, bool byte_level, const std::string& source) : byte_l
             if (it != vocab_.end()) byte_id_[b] = it->second;
         }
         std::string raw;
+        raw_vocab_.reserve(vocab_.size());
         for (const auto& [text, id] : vocab_) {
             if (byte_level_to_raw(text, raw)) raw_vocab_.emplace(raw, id);
         }

@@ -133,11 +133,5 @@ TEST(PretrainCorpusTest, ChainDetectorFindsChains) {
     EXPECT_FALSE(contains_chain("1a=b;2c=d;"));
 }
 
-TEST(PromptTemplateTest, RendersAndRejectsUnknownNames) {
-    EXPECT_EQ(prompt_template("tiny_r1_zero").render("?12a"), "?12a<think>");
-    EXPECT_NE(prompt_template("r1_zero").render("1+1").find("User: 1+1. Assistant: <think>"), std::string::npos);
-    EXPECT_THROW(prompt_template("r2_zero"), ConfigError);
-}
-
 }  // namespace
 }  // namespace aha::datasets

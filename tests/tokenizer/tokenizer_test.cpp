@@ -3,7 +3,10 @@
 // expected splits below are the ones `tokenizers` 0.23 produces on the same inputs.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "core/error.h"
+#include "datasets/prompt_template.h"
 #include "tests/support/error_text.h"
 #include "tokenizer/tokenizer.h"
 #include "tokenizer/unicode.h"
@@ -190,6 +193,15 @@ TEST_F(RealTokenizer, BatchEncodingOnThreadsEqualsOneByOne) {
     for (int i = 0; i < 200; ++i) texts.push_back("Problem " + std::to_string(i * 7919) + ": 数学 <|im_start|> x" + std::string(i % 13, ' '));
     auto batch = qwen().encode_batch(texts, false, 4);
     for (size_t i = 0; i < texts.size(); ++i) EXPECT_EQ(batch[i], qwen().encode(texts[i])) << i;
+}
+
+TEST_F(RealTokenizer, ChatTemplateMarkersBecomeTheirSpecialIds) {
+    const auto ids = qwen().encode(datasets::prompt_template("qwen_chat").render("1+1?"));
+    ASSERT_GE(ids.size(), 6u);
+    EXPECT_EQ(ids.front(), qwen().token_to_id("<|im_start|>"));
+    EXPECT_EQ(std::count(ids.begin(), ids.end(), qwen().token_to_id("<|im_end|>")), 1);
+    EXPECT_EQ(qwen().decode(ids), datasets::prompt_template("qwen_chat").render("1+1?"));
+    EXPECT_EQ(qwen().decode(ids, /*skip_special_tokens=*/true), "user\n1+1?\nassistant\n");
 }
 
 TEST_F(RealTokenizer, InvalidUtf8IsReplacedLikePython) {
