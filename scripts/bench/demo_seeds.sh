@@ -5,6 +5,7 @@
 # Usage: scripts/bench/demo_seeds.sh [SEEDS...]   (default: 1 2 3 4 5)
 #        AHA_BENCH_TABLE_ONLY=1 scripts/bench/demo_seeds.sh 1 2 3 4 5   re-prints the table of finished runs
 #        AHA_BENCH_NO_CONTROLS=1 ...                                    skips the two controls
+#        AHA_BENCH_CONTROLS_ONLY=1 ...                                  runs only the controls
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 CONFIG=examples/tiny_r1_zero.json
@@ -40,6 +41,7 @@ if [ -z "${AHA_BENCH_TABLE_ONLY:-}" ]; then
 start=$(date +%s)
 jobs=()
 for s in "${SEEDS[@]}"; do
+    [ -z "${AHA_BENCH_CONTROLS_ONLY:-}" ] || break
     run_seed "$s" &
     jobs+=($!)
     if [ ${#jobs[@]} -ge 2 ]; then wait "${jobs[0]}"; jobs=("${jobs[@]:1}"); fi
