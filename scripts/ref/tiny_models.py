@@ -96,6 +96,25 @@ def build(name, spec, dtype):
     return model.to(dtype), config
 
 
+def write_greedy(model, config, out):
+    """Greedy continuations (transformers generate, do_sample=False) of left-padded prompts of different
+    lengths, never stopping early: the rollout engine must reproduce them token for token."""
+    torch.manual_seed(2)
+    lengths = [3, 9, 6, 1]
+    width = max(lengths)
+    ids = torch.zeros(len(lengths), width, dtype=torch.long)
+    mask = torch.zeros_like(ids)
+    for i, n in enumerate(lengths):
+        ids[i, width - n:] = torch.randint(3, config.vocab_size, (n,))
+        mask[i, width - n:] = 1
+    model.generation_config.eos_token_id = None
+    model.generation_config.pad_token_id = 0
+    with torch.no_grad():
+        tokens = model.generate(input_ids=ids, attention_mask=mask, do_sample=False, max_new_tokens=12,
+                                min_new_tokens=12)[:, width:]
+    save_file({"prompt_ids": ids, "prompt_mask": mask, "tokens": tokens.contiguous()}, f"{out}/greedy.safetensors")
+
+
 def write_reference(model, config, out, dtype):
     torch.manual_seed(1)
     ids = torch.randint(0, config.vocab_size, (3, 13))
@@ -123,6 +142,8 @@ def make(root, fixtures):
         # also cast its rotary tables to bf16, which from_pretrained does not).
         model = AutoModelForCausalLM.from_pretrained(out, dtype=dtype, attn_implementation="eager").eval()
         write_reference(model, config, out, dtype)
+        if dtype == torch.float32:
+            write_greedy(model, config, out)
         print(f"wrote {out}")
     for path in fixtures:
         name = os.path.basename(os.path.normpath(path))
