@@ -11,13 +11,15 @@ SamplingParams SamplingParams::from_json(ConfigReader r) {
         .read("max_new_tokens", p.max_new_tokens)
         .read("top_k", p.top_k)
         .read("top_p", p.top_p)
+        .read("min_p", p.min_p)
         .read("seed", p.seed);
     r.finish();
     return p;
 }
 
 Json SamplingParams::to_json() const {
-    return {{"temperature", temperature}, {"max_new_tokens", max_new_tokens}, {"top_k", top_k}, {"top_p", top_p}, {"seed", seed}};
+    return {{"temperature", temperature}, {"max_new_tokens", max_new_tokens}, {"top_k", top_k}, {"top_p", top_p},
+            {"min_p", min_p},             {"seed", seed}};
 }
 
 void SamplingParams::validate(const std::string& path) const {
@@ -25,9 +27,10 @@ void SamplingParams::validate(const std::string& path) const {
     config_require(max_new_tokens >= 1, path + ".max_new_tokens", "expected >= 1");
     config_require(top_k >= 0, path + ".top_k", "expected >= 0 (0 = off)");
     config_require(top_p > 0.0 && top_p <= 1.0, path + ".top_p", "expected in (0, 1] (1 = off)");
-    config_require(!(temperature == 0.0 && (top_k > 0 || top_p < 1.0)),
+    config_require(min_p >= 0.0 && min_p <= 1.0, path + ".min_p", "expected in [0, 1] (0 = off)");
+    config_require(!(temperature == 0.0 && (top_k > 0 || top_p < 1.0 || min_p > 0.0)),
                    path,
-                   "top_k/top_p have no effect with temperature 0 (greedy); turn them off");
+                   "top_k/top_p/min_p have no effect with temperature 0 (greedy); turn them off");
 }
 
 std::vector<int> Rollout::completion(int64_t i) const {
@@ -55,30 +58,78 @@ std::pair<torch::Tensor, torch::Tensor> left_pad(const std::vector<std::vector<i
 
 namespace {
 
-// Each stage rewrites the (already temperature-scaled) logits in place of the next.
-torch::Tensor apply_top_k(const torch::Tensor& logits, int top_k) {
-    if (top_k <= 0 || top_k >= logits.size(-1)) return logits;
-    auto kth = std::get<0>(logits.topk(top_k, -1)).narrow(-1, top_k - 1, 1);  // [N, 1]
-    return logits.masked_fill(logits < kth, -std::numeric_limits<float>::infinity());
-}
+constexpr float kMinusInf = -std::numeric_limits<float>::infinity();
 
-torch::Tensor apply_top_p(const torch::Tensor& logits, double top_p) {
-    if (top_p >= 1.0) return logits;
-    auto [sorted, order] = logits.sort(-1, /*descending=*/true);                  // [N, V]
-    auto cumulative = sorted.softmax(-1).cumsum(-1);                               // [N, V]
-    // Drop a token when the tokens before it already reach top_p (the first token always stays).
-    auto drop_sorted = (cumulative - sorted.softmax(-1)) >= top_p;                 // [N, V]
-    auto drop = torch::zeros_like(drop_sorted).scatter(-1, order, drop_sorted);    // [N, V]
-    return logits.masked_fill(drop, -std::numeric_limits<float>::infinity());
+// Keeps the k largest logits (ties at the k-th value kept too).
+class TopK : public SamplerStage {
+ public:
+    explicit TopK(int k) : k_(k) {}
+    torch::Tensor apply(const torch::Tensor& logits) const override {
+        if (k_ >= logits.size(-1)) return logits;
+        auto kth = std::get<0>(logits.topk(k_, -1)).narrow(-1, k_ - 1, 1);  // [N, 1]
+        return logits.masked_fill(logits < kth, kMinusInf);
+    }
+
+ private:
+    int k_;
+};
+
+// Keeps the smallest set of most likely tokens whose probability reaches p (the first always stays).
+class TopP : public SamplerStage {
+ public:
+    explicit TopP(double p) : p_(p) {}
+    torch::Tensor apply(const torch::Tensor& logits) const override {
+        auto [sorted, order] = logits.sort(-1, /*descending=*/true);                  // [N, V]
+        auto probs = sorted.softmax(-1);                                               // [N, V]
+        auto drop_sorted = (probs.cumsum(-1) - probs) >= p_;                           // [N, V]
+        auto drop = torch::zeros_like(drop_sorted).scatter(-1, order, drop_sorted);    // [N, V]
+        return logits.masked_fill(drop, kMinusInf);
+    }
+
+ private:
+    double p_;
+};
+
+// Keeps tokens whose probability is at least min_p times the most likely token's (Nguyen et al. 2024).
+class MinP : public SamplerStage {
+ public:
+    explicit MinP(double p) : p_(p) {}
+    torch::Tensor apply(const torch::Tensor& logits) const override {
+        auto probs = logits.softmax(-1);                                               // [N, V]
+        auto threshold = std::get<0>(probs.max(-1, /*keepdim=*/true)) * p_;            // [N, 1]
+        return logits.masked_fill(probs < threshold, kMinusInf);
+    }
+
+ private:
+    double p_;
+};
+
+torch::Tensor filtered_logits(const torch::Tensor& logits, const SamplingParams& params) {
+    auto scaled = logits.to(torch::kFloat32) / params.temperature;  // [N, V]
+    for (const auto& stage : sampler_chain(params)) scaled = stage->apply(scaled);
+    return scaled;
 }
 
 }  // namespace
 
+std::vector<std::unique_ptr<SamplerStage>> sampler_chain(const SamplingParams& params) {
+    std::vector<std::unique_ptr<SamplerStage>> chain;
+    if (params.top_k > 0) chain.push_back(std::make_unique<TopK>(params.top_k));
+    if (params.top_p < 1.0) chain.push_back(std::make_unique<TopP>(params.top_p));
+    if (params.min_p > 0.0) chain.push_back(std::make_unique<MinP>(params.min_p));
+    return chain;
+}
+
+torch::Tensor sampling_distribution(const torch::Tensor& logits, const SamplingParams& params) {
+    if (params.temperature == 0.0) {
+        return torch::zeros_like(logits, torch::kFloat32).scatter_(-1, logits.argmax(-1, /*keepdim=*/true), 1.0);
+    }
+    return filtered_logits(logits, params).softmax(-1);
+}
+
 torch::Tensor sample_next(const torch::Tensor& logits, const SamplingParams& params, torch::Generator& gen) {
     if (params.temperature == 0.0) return logits.argmax(-1);
-    auto scaled = logits.to(torch::kFloat32) / params.temperature;  // [N, V]
-    scaled = apply_top_p(apply_top_k(scaled, params.top_k), params.top_p);
-    return torch::multinomial(scaled.softmax(-1), 1, /*replacement=*/false, gen).squeeze(-1);  // [N]
+    return torch::multinomial(filtered_logits(logits, params).softmax(-1), 1, /*replacement=*/false, gen).squeeze(-1);  // [N]
 }
 
 Rollout generate(policy::CausalLM& model,

@@ -1,9 +1,11 @@
 // Batched sampling with a KV cache: prompts in, completions with per-token log-probabilities out.
-// The sampler is a chain of small stages (temperature, top-k, top-p), each applied to the logits in turn.
+// The sampler is a chain of small stages (temperature, top-k, top-p, min-p), each applied to the logits in
+// turn, in the order transformers and vLLM apply them.
 #pragma once
 
 #include <torch/torch.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -18,6 +20,7 @@ struct SamplingParams {
     int max_new_tokens = 32;   // >= 1
     int top_k = 0;             // >= 0; 0 = off
     double top_p = 1.0;        // (0, 1]; 1 = off
+    double min_p = 0.0;        // [0, 1]; keep tokens with p >= min_p * max p (after temperature); 0 = off
     int64_t seed = 0;          // the sampling generator's seed
 
     static SamplingParams from_json(ConfigReader r);
@@ -49,6 +52,20 @@ Rollout generate(policy::CausalLM& model,
                  const SamplingParams& params,
                  int eos_id,
                  int pad_id);
+
+// One stage of the sampling chain: rewrites temperature-scaled logits [N, V], masking dropped tokens to -inf.
+class SamplerStage {
+ public:
+    virtual ~SamplerStage() = default;
+    virtual torch::Tensor apply(const torch::Tensor& logits) const = 0;
+};
+
+// The stages `params` switches on, in order: top-k, top-p, min-p (temperature is applied before them).
+std::vector<std::unique_ptr<SamplerStage>> sampler_chain(const SamplingParams& params);
+
+// The distribution the chain samples from for next-token logits [N, V]: softmax of the filtered,
+// temperature-scaled logits (one-hot at the argmax when greedy). [N, V] float32.
+torch::Tensor sampling_distribution(const torch::Tensor& logits, const SamplingParams& params);
 
 // The sampling chain on a batch of next-token logits [N, V]; returns the chosen ids [N].
 torch::Tensor sample_next(const torch::Tensor& logits, const SamplingParams& params, torch::Generator& gen);
