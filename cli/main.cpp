@@ -1,4 +1,4 @@
-// The `aha` command: pretrain, train, eval, export, tokenize. Every error is one line naming the file/key/path, exit code 2.
+// The `aha` command: pretrain, train, eval, export, generate, tokenize. Every error is one line naming the file/key/path, exit code 2.
 #include <c10/util/Exception.h>
 
 #include <cstdio>
@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/generate.h"
 #include "cli/tokenize.h"
 #include "core/error.h"
 #include "policy/checkpoint.h"
@@ -22,6 +23,7 @@ const char* kUsage =
     "  train CONFIG [--set key=value]...                GRPO from the base checkpoint\n"
     "  eval CONFIG [--checkpoint DIR] [--set key=value]...  evaluate on the held-out prompts\n"
     "  export CHECKPOINT --out DIR [--dtype D] [--max-shard-size S]  write a Hugging Face model directory\n"
+    "  generate --model DIR --prompts FILE.jsonl [options]  sample completions, one JSON line each\n"
     "  tokenize --tokenizer PATH [--jsonl] [--add-special-tokens] [--decode [--skip-special-tokens]]\n"
     "                                                   encode stdin lines to token ids (or decode)\n"
     "\n"
@@ -63,16 +65,72 @@ const char* kTokenizeHelp =
     "  --decode               each line is {\"ids\": [...]} -> {\"text\": ...}\n"
     "  --skip-special-tokens  with --decode, leave special tokens out\n";
 
+const char* kGenerateHelp =
+    "usage: aha generate --model DIR --prompts FILE.jsonl [options]\n"
+    "Samples completions with a checkpoint directory. Each input line is {\"prompt\": text} (needs the model's\n"
+    "tokenizer.json or aha_tokenizer.json) or {\"prompt_ids\": [ids]}. Writes one JSON line per completion, in\n"
+    "input order with the n samples of a prompt consecutive: prompt_index, sample_index, token_ids,\n"
+    "finish_reason (stop|length), text (with a tokenizer), logprobs (with --logprobs).\n"
+    "  --n N               completions per prompt (1)\n"
+    "  --temperature T     0 = greedy (1)\n"
+    "  --top-p P           (1 = off)    --top-k K (0 = off)    --min-p P (0 = off)\n"
+    "  --max-tokens M      new tokens per completion (64)\n"
+    "  --stop S            stop string, repeatable: the text is cut before it\n"
+    "  --stop-token-id ID  extra end token, repeatable\n"
+    "  --ignore-eos        do not stop at the model's end tokens\n"
+    "  --seed S            sampling seed (0)\n"
+    "  --logprobs          each token's log-prob under softmax(logits / T), before top-k/top-p/min-p\n"
+    "  --dtype D           auto|float32|bfloat16|float16    --threads N (0 = default)\n";
+
 struct Args {
     std::string command, config, checkpoint, out, dtype = "auto", max_shard_size = "5GB", tokenizer;
     bool jsonl = false, add_special_tokens = false, decode = false, skip_special_tokens = false;
+    aha::cli::GenerateOptions gen;
     std::vector<std::string> overrides;
     bool force = false, help = false;
 };
 
+double to_number(const std::string& flag, const std::string& text) {
+    try {
+        size_t used = 0;
+        double v = std::stod(text, &used);
+        if (used == text.size()) return v;
+    } catch (const std::exception&) {
+    }
+    throw aha::ConfigError(flag + ": expected a number, got '" + text + "'");
+}
+
+int to_int(const std::string& flag, const std::string& text) {
+    double v = to_number(flag, text);
+    if (v != static_cast<double>(static_cast<int64_t>(v))) throw aha::ConfigError(flag + ": expected an integer, got '" + text + "'");
+    return static_cast<int>(v);
+}
+
+// One `aha generate` flag; false when `arg` is not one of them.
+template <typename Value>
+bool parse_generate_flag(const std::string& arg, Value&& value, aha::cli::GenerateOptions& g) {
+    if (arg == "--model") g.model = value("--model");
+    else if (arg == "--prompts") g.prompts = value("--prompts");
+    else if (arg == "--n") g.n = to_int(arg, value("--n"));
+    else if (arg == "--temperature") g.temperature = to_number(arg, value("--temperature"));
+    else if (arg == "--top-p") g.top_p = to_number(arg, value("--top-p"));
+    else if (arg == "--top-k") g.top_k = to_int(arg, value("--top-k"));
+    else if (arg == "--min-p") g.min_p = to_number(arg, value("--min-p"));
+    else if (arg == "--max-tokens") g.max_tokens = to_int(arg, value("--max-tokens"));
+    else if (arg == "--stop") g.stop.push_back(value("--stop"));
+    else if (arg == "--stop-token-id") g.stop_token_ids.push_back(to_int(arg, value("--stop-token-id")));
+    else if (arg == "--seed") g.seed = to_int(arg, value("--seed"));
+    else if (arg == "--ignore-eos") g.ignore_eos = true;
+    else if (arg == "--logprobs") g.logprobs = true;
+    else if (arg == "--dtype") g.dtype = value("--dtype");
+    else if (arg == "--threads") g.threads = to_int(arg, value("--threads"));
+    else return false;
+    return true;
+}
+
 Args parse(int argc, char** argv) {
     Args a;
-    if (argc < 2) throw aha::ConfigError("missing command", "commands: pretrain, train, eval, export, tokenize (aha --help)");
+    if (argc < 2) throw aha::ConfigError("missing command", "commands: pretrain, train, eval, export, generate, tokenize (aha --help)");
     a.command = argv[1];
     for (int i = 2; i < argc; ++i) {
         std::string arg = argv[i];
@@ -94,6 +152,7 @@ Args parse(int argc, char** argv) {
             a.dtype = value("--dtype");
         } else if (arg == "--max-shard-size" && a.command == "export") {
             a.max_shard_size = value("--max-shard-size");
+        } else if (a.command == "generate" && parse_generate_flag(arg, value, a.gen)) {
         } else if (arg == "--tokenizer" && a.command == "tokenize") {
             a.tokenizer = value("--tokenizer");
         } else if (arg == "--jsonl" && a.command == "tokenize") {
@@ -128,11 +187,20 @@ int run(int argc, char** argv) {
                        : a.command == "eval"   ? kEvalHelp
                        : a.command == "export" ? kExportHelp
                        : a.command == "tokenize" ? kTokenizeHelp
+                       : a.command == "generate" ? kGenerateHelp
                                                : nullptr;
-    if (!help) throw aha::ConfigError("unknown command '" + a.command + "'", "commands: pretrain, train, eval, export, tokenize (aha --help)");
+    if (!help) throw aha::ConfigError("unknown command '" + a.command + "'", "commands: pretrain, train, eval, export, generate, tokenize (aha --help)");
     if (a.help) {
         std::fputs(help, stdout);
         return 0;
+    }
+    if (a.command == "generate") {
+        if (!a.config.empty()) throw aha::ConfigError("unexpected argument " + a.config, "see aha generate --help");
+        if (a.gen.model.empty()) throw aha::ConfigError("missing --model DIR", "see aha generate --help");
+        if (a.gen.prompts.empty()) throw aha::ConfigError("missing --prompts FILE.jsonl", "see aha generate --help");
+        if (a.gen.dtype != "auto") aha::policy::parse_dtype(a.gen.dtype, "--dtype");
+        std::ios::sync_with_stdio(false);
+        return aha::cli::run_generate(a.gen, std::cout);
     }
     if (a.command == "tokenize") {
         if (!a.config.empty()) throw aha::ConfigError("unexpected argument " + a.config, "see aha tokenize --help");

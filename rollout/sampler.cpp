@@ -137,6 +137,14 @@ Rollout generate(policy::CausalLM& model,
                  const SamplingParams& params,
                  int eos_id,
                  int pad_id) {
+    return generate(model, prompts, params, eos_id >= 0 ? std::vector<int>{eos_id} : std::vector<int>{}, pad_id);
+}
+
+Rollout generate(policy::CausalLM& model,
+                 const std::vector<std::vector<int>>& prompts,
+                 const SamplingParams& params,
+                 const std::vector<int>& stop_ids,
+                 int pad_id) {
     params.validate("sampling");
     TORCH_CHECK(!prompts.empty(), "generate: no prompts");
     torch::NoGradGuard no_grad;
@@ -161,6 +169,7 @@ Rollout generate(policy::CausalLM& model,
     auto finished = torch::zeros({N}, torch::kBool);
     int64_t steps = 0;
     const double lp_temperature = params.temperature > 0 ? params.temperature : 1.0;
+    const auto stops = torch::tensor(std::vector<int64_t>(stop_ids.begin(), stop_ids.end()), torch::kLong);
     for (int64_t t = 0; t < C; ++t) {
         auto logits_cpu = logits.to(torch::kCPU, torch::kFloat32);
         auto token = sample_next(logits_cpu, params, gen);                                          // [N]
@@ -169,7 +178,7 @@ Rollout generate(policy::CausalLM& model,
         completion.select(1, t).copy_(token.masked_fill(finished, pad_id));
         completion_valid.select(1, t).copy_(live);
         logprobs.select(1, t).copy_(lp.masked_fill(finished, 0.0));
-        finished = finished | (token == eos_id);
+        if (stops.numel() > 0) finished = finished | torch::isin(token, stops);
         steps = t + 1;
         if (finished.all().item<bool>() || t + 1 == C) break;
         auto fed = completion.select(1, t).unsqueeze(1).to(device);                                 // [N, 1]

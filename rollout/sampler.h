@@ -67,6 +67,13 @@ std::vector<std::unique_ptr<SamplerStage>> sampler_chain(const SamplingParams& p
 // temperature-scaled logits (one-hot at the argmax when greedy). [N, V] float32.
 torch::Tensor sampling_distribution(const torch::Tensor& logits, const SamplingParams& params);
 
+// The same, stopping a row at any of `stop_ids` (none: only max_new_tokens ends a row).
+Rollout generate(policy::CausalLM& model,
+                 const std::vector<std::vector<int>>& prompts,
+                 const SamplingParams& params,
+                 const std::vector<int>& stop_ids,
+                 int pad_id);
+
 // The sampling chain on a batch of next-token logits [N, V]; returns the chosen ids [N].
 torch::Tensor sample_next(const torch::Tensor& logits, const SamplingParams& params, torch::Generator& gen);
 

@@ -99,5 +99,25 @@ expect_error "tokenize bad jsonl line" "stdin:2: expected a JSON object with a \
 expect_error "decode id out of range" "stdin:1: token id 999999 is not in the vocabulary (0..151668)" \
     sh -c "echo '{\"ids\": [1, 999999]}' | '$AHA' tokenize --tokenizer '$qwen' --decode"
 
+# aha generate
+tiny=$here/tests/data/models/verl_tiny_llama
+printf '{"prompt_ids": [3, 4]}\n' > "$tmp/ok.jsonl"
+printf '{"prompt_ids": [3, 4]}\n{"prompt_ids": [3, 99]}\n' > "$tmp/range.jsonl"
+printf '{"prompt": "hello"}\n' > "$tmp/text.jsonl"
+printf '{"prompt_ids": [3]}\n{"prmpt": 1}\n' > "$tmp/badkey.jsonl"
+expect_error "generate without --model" "missing --model DIR" "$AHA" generate --prompts "$tmp/ok.jsonl"
+expect_error "generate id out of range" "range.jsonl:2: prompt_ids: 99 is not a token id of this model (0..15)" \
+    "$AHA" generate --model "$tiny" --prompts "$tmp/range.jsonl"
+expect_error "generate text without tokenizer" "text.jsonl:1: a text prompt needs the model's tokenizer" \
+    "$AHA" generate --model "$tiny" --prompts "$tmp/text.jsonl"
+expect_error "generate bad line" "badkey.jsonl:2: expected {\"prompt\": text} or {\"prompt_ids\": [ids]}" \
+    "$AHA" generate --model "$tiny" --prompts "$tmp/badkey.jsonl"
+expect_error "generate bad number" "--temperature: expected a number, got 'hot'" \
+    "$AHA" generate --model "$tiny" --prompts "$tmp/ok.jsonl" --temperature hot
+expect_error "generate bad range" "sampling.top_p: expected in (0, 1] (1 = off)" \
+    "$AHA" generate --model "$tiny" --prompts "$tmp/ok.jsonl" --top-p 1.5
+expect_error "generate too long" "--max-tokens: the longest prompt (2 tokens) + 5000 new tokens exceeds the model's max_position_embeddings (2048)" \
+    "$AHA" generate --model "$tiny" --prompts "$tmp/ok.jsonl" --max-tokens 5000
+
 [ $failures -eq 0 ] || { echo "$failures failure(s)"; exit 1; }
 echo "all bad-input checks passed"

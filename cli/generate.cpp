@@ -1,0 +1,193 @@
+// `aha generate`; see generate.h.
+#include "cli/generate.h"
+
+#include <algorithm>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <ostream>
+
+#include "core/config.h"
+#include "core/error.h"
+#include "core/files.h"
+#include "policy/checkpoint.h"
+#include "rollout/sampler.h"
+#include "tokenizer/tokenizer.h"
+
+namespace aha::cli {
+
+namespace {
+
+// The checkpoint's text side: a Hugging Face tokenizer.json, aha's char tokenizer, or none (ids only).
+struct TextSide {
+    std::unique_ptr<tokenizer::Tokenizer> hf;
+    std::unique_ptr<policy::CharTokenizer> chars;
+    bool present() const { return hf || chars; }
+    std::vector<int> encode(const std::string& text) const { return hf ? hf->encode(text) : chars->encode(text); }
+};
+
+TextSide load_text_side(const std::string& dir) {
+    TextSide t;
+    if (file_exists(dir + "/tokenizer.json")) {
+        t.hf = std::make_unique<tokenizer::Tokenizer>(tokenizer::Tokenizer::from_file(dir + "/tokenizer.json"));
+    } else if (file_exists(dir + "/aha_tokenizer.json")) {
+        t.chars = std::make_unique<policy::CharTokenizer>(policy::load_char_tokenizer(dir));
+    }
+    return t;
+}
+
+// eos_token_id (an id or a list) from generation_config.json, else config.json; and pad_token_id.
+void special_ids(const std::string& dir, const TextSide& text, std::vector<int>& eos, int& pad) {
+    pad = -1;
+    for (const char* file : {"generation_config.json", "config.json"}) {
+        const std::string path = dir + "/" + file;
+        if (!file_exists(path)) continue;
+        Json j = load_json_file(path);
+        if (eos.empty() && j.contains("eos_token_id")) {
+            const Json& e = j["eos_token_id"];
+            if (e.is_number_integer()) eos.push_back(e.get<int>());
+            if (e.is_array()) {
+                for (const auto& x : e) {
+                    if (x.is_number_integer()) eos.push_back(x.get<int>());
+                }
+            }
+        }
+        if (pad < 0 && j.contains("pad_token_id") && j["pad_token_id"].is_number_integer()) pad = j["pad_token_id"].get<int>();
+    }
+    if (text.chars) {
+        if (eos.empty()) eos.push_back(text.chars->eos_id());
+        if (pad < 0) pad = text.chars->pad_id();
+    }
+    if (pad < 0) pad = 0;  // only fills the padding of the batch; never attended to
+}
+
+std::vector<std::vector<int>> read_prompts(const std::string& path, const TextSide& text, int vocab_size) {
+    std::ifstream in(path);
+    if (!in) throw IoError(path + ": cannot open for reading");
+    std::vector<std::vector<int>> prompts;
+    std::string line;
+    for (size_t number = 1; std::getline(in, line); ++number) {
+        if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+        const std::string where = path + ":" + std::to_string(number);
+        Json j;
+        try {
+            j = Json::parse(line);
+        } catch (const Json::exception& e) {
+            throw FormatError(where + ": not a JSON line (" + std::string(e.what()) + ")");
+        }
+        std::vector<int> ids;
+        if (j.is_object() && j.contains("prompt_ids") && j["prompt_ids"].is_array()) {
+            for (const auto& id : j["prompt_ids"]) {
+                if (!id.is_number_integer() || id.get<int64_t>() < 0 || id.get<int64_t>() >= vocab_size) {
+                    throw FormatError(where + ": prompt_ids: " + id.dump() + " is not a token id of this model (0.." +
+                                      std::to_string(vocab_size - 1) + ")");
+                }
+                ids.push_back(id.get<int>());
+            }
+        } else if (j.is_object() && j.contains("prompt") && j["prompt"].is_string()) {
+            if (!text.present()) {
+                throw ConfigError(where + ": a text prompt needs the model's tokenizer, and the checkpoint has neither "
+                                  "tokenizer.json nor aha_tokenizer.json; give prompt_ids instead");
+            }
+            ids = text.encode(j["prompt"].get<std::string>());
+        } else {
+            throw FormatError(where + ": expected {\"prompt\": text} or {\"prompt_ids\": [ids]}");
+        }
+        if (ids.empty()) throw FormatError(where + ": the prompt has no tokens");
+        prompts.push_back(std::move(ids));
+    }
+    if (prompts.empty()) throw FormatError(path + ": no prompts");
+    return prompts;
+}
+
+}  // namespace
+
+int run_generate(const GenerateOptions& o, std::ostream& out) {
+    config_require(o.n >= 1, "--n", "expected >= 1");
+    config_require(o.max_tokens >= 1, "--max-tokens", "expected >= 1");
+    for (const auto& s : o.stop) config_require(!s.empty(), "--stop", "expected a non-empty string");
+    if (o.threads > 0) torch::set_num_threads(o.threads);
+    policy::CausalLM model = policy::load_model(o.model, o.dtype);
+    model->eval();
+    const TextSide text = load_text_side(o.model);
+    if (!o.stop.empty() && !text.present()) throw ConfigError("--stop: needs the model's tokenizer to read the text");
+    std::vector<int> stop_ids;
+    int pad = 0;
+    special_ids(o.model, text, stop_ids, pad);
+    if (o.ignore_eos) stop_ids.clear();
+    stop_ids.insert(stop_ids.end(), o.stop_token_ids.begin(), o.stop_token_ids.end());
+    const auto prompts = read_prompts(o.prompts, text, model->config().vocab_size);
+
+    size_t longest = 0;
+    for (const auto& p : prompts) longest = std::max(longest, p.size());
+    if (static_cast<int64_t>(longest) + o.max_tokens > model->config().max_position) {
+        throw ConfigError("--max-tokens: the longest prompt (" + std::to_string(longest) + " tokens) + " +
+                          std::to_string(o.max_tokens) + " new tokens exceeds the model's max_position_embeddings (" +
+                          std::to_string(model->config().max_position) + ")");
+    }
+    rollout::SamplingParams params;
+    params.temperature = o.temperature;
+    params.top_p = o.top_p;
+    params.top_k = o.top_k;
+    params.min_p = o.min_p;
+    params.max_new_tokens = o.max_tokens;
+    params.seed = o.seed;
+    try {
+        params.validate("sampling");
+    } catch (const ConfigError& e) {
+        throw ConfigError(std::string(e.what()) + " (set by --temperature/--top-k/--top-p/--min-p)");
+    }
+    std::vector<std::vector<int>> batch;
+    for (const auto& p : prompts) {
+        for (int s = 0; s < o.n; ++s) batch.push_back(p);
+    }
+    rollout::Rollout r = rollout::generate(model, batch, params, stop_ids, pad);
+
+    for (int64_t i = 0; i < r.size(); ++i) {
+        std::vector<int> ids = r.completion(i);
+        std::string finish = !ids.empty() && std::find(stop_ids.begin(), stop_ids.end(), ids.back()) != stop_ids.end()
+                                 ? "stop"
+                                 : "length";
+        Json line = {{"prompt_index", i / o.n}, {"sample_index", i % o.n}};
+        std::string completion_text;
+        if (text.present()) {
+            // Stop strings: decoded incrementally, so a stop string spanning tokens is found at the token
+            // that completes it; the text is cut before it and later tokens are dropped.
+            std::unique_ptr<tokenizer::StreamDecoder> stream;
+            if (text.hf) stream = std::make_unique<tokenizer::StreamDecoder>(*text.hf, /*skip_special_tokens=*/true);
+            size_t kept = ids.size();
+            for (size_t t = 0; t < ids.size(); ++t) {
+                const size_t before = completion_text.size();
+                const bool special = !stream && (ids[t] == text.chars->eos_id() || ids[t] == text.chars->pad_id());
+                completion_text += stream ? stream->push(ids[t]) : special ? std::string() : text.chars->decode({ids[t]});
+                if (t + 1 == ids.size() && stream) completion_text += stream->finish();
+                size_t cut = std::string::npos;
+                for (const auto& s : o.stop) {
+                    const size_t from = before >= s.size() ? before - s.size() + 1 : 0;
+                    const size_t at = completion_text.find(s, from);
+                    if (at != std::string::npos) cut = std::min(cut, at);
+                }
+                if (cut != std::string::npos) {
+                    completion_text.resize(cut);
+                    kept = t + 1;
+                    finish = "stop";
+                    break;
+                }
+            }
+            ids.resize(kept);
+            line["text"] = completion_text;
+        }
+        line["token_ids"] = ids;
+        line["finish_reason"] = finish;
+        if (o.logprobs) {
+            std::vector<double> lp(ids.size());
+            for (size_t t = 0; t < ids.size(); ++t) lp[t] = r.logprobs[i][static_cast<int64_t>(t)].item<double>();
+            line["logprobs"] = lp;
+        }
+        out << line.dump() << '\n';
+    }
+    out.flush();
+    return 0;
+}
+
+}  // namespace aha::cli
