@@ -276,7 +276,9 @@ void GrpoTrainer::update(const ScoredRollout& scored, const torch::Tensor& advan
                 total = total + config_.moe.aux_loss_coef * aux;
             }
             optimizer_->zero_grad();
-            for (auto& p : params) p.mutable_grad() = torch::Tensor();
+            if (!master_.empty()) {
+                for (auto& p : params) p.mutable_grad() = torch::Tensor();  // the optimizer only clears the masters
+            }
             total.backward();
             if (!master_.empty()) {
                 for (size_t i = 0; i < params.size(); ++i) {
