@@ -64,12 +64,23 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const LayerContext&
         k = cache->keys[layer_].narrow(2, 0, start + T);    // [B, Hkv, S, D]
         v = cache->values[layer_].narrow(2, 0, start + T);  // [B, Hkv, S, D]
     }
-    if (Hkv != H) {
-        k = k.repeat_interleave(H / Hkv, 1);  // [B, H, S, D]
-        v = v.repeat_interleave(H / Hkv, 1);
+    torch::Tensor out;
+    if (Hkv != H && ctx.mask.defined()) {
+        // Grouped-query attention without copying K/V: the G query heads of each KV head become G blocks
+        // of query rows (head h = kv * G + g), and the mask is repeated per block. Decoding reads the whole
+        // cache every step, so this saves G copies of it.
+        const int64_t G = H / Hkv;
+        auto folded = q.reshape({B, Hkv, G * T, D});                                    // [B, Hkv, G*T, D]
+        auto mask = ctx.mask.repeat({1, 1, G, 1});                                      // [B, 1, G*T, S]
+        out = at::scaled_dot_product_attention(folded, k, v, mask).view({B, Hkv, G, T, D}).reshape({B, H, T, D});
+    } else {
+        if (Hkv != H) {
+            k = k.repeat_interleave(H / Hkv, 1);  // [B, H, S, D]
+            v = v.repeat_interleave(H / Hkv, 1);
+        }
+        // No mask = plain causal attention (no padding, no cached prefix): SDPA's fused causal kernels.
+        out = at::scaled_dot_product_attention(q, k, v, optional_mask(ctx), 0.0, !ctx.mask.defined());  // [B, H, T, D]
     }
-    // No mask = plain causal attention (no padding, no cached prefix): SDPA's fused causal kernels.
-    auto out = at::scaled_dot_product_attention(q, k, v, optional_mask(ctx), 0.0, !ctx.mask.defined());  // [B, H, T, D]
     return o_proj(out.transpose(1, 2).reshape({B, T, H * D}));         // [B, T, C]
 }
 
