@@ -104,6 +104,19 @@ ConfigReader& ConfigReader::read(const std::string& key, std::vector<int>& out) 
     return *this;
 }
 
+ConfigReader& ConfigReader::read(const std::string& key, std::vector<std::string>& out) {
+    if (const Json* v = find(key)) {
+        if (!v->is_array()) wrong_type(path_of(key), "an array of strings", *v);
+        std::vector<std::string> values;
+        for (size_t i = 0; i < v->size(); ++i) {
+            if (!(*v)[i].is_string()) wrong_type(path_of(key) + "[" + std::to_string(i) + "]", "a string", (*v)[i]);
+            values.push_back((*v)[i].get<std::string>());
+        }
+        out = std::move(values);
+    }
+    return *this;
+}
+
 ConfigReader ConfigReader::child(const std::string& key) {
     static const Json kEmpty = Json::object();
     const Json* v = find(key);

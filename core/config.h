@@ -28,6 +28,7 @@ class ConfigReader {
     ConfigReader& read(const std::string& key, double& out);
     ConfigReader& read(const std::string& key, std::string& out);
     ConfigReader& read(const std::string& key, std::vector<int>& out);
+    ConfigReader& read(const std::string& key, std::vector<std::string>& out);
 
     // A nested object (an empty one when absent); the key counts as known.
     ConfigReader child(const std::string& key);

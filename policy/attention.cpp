@@ -56,6 +56,7 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const LayerContext&
     q = apply_rotary(q.transpose(1, 2), ctx.cos, ctx.sin, false);  // [B, H, T, D]
     k = apply_rotary(k.transpose(1, 2), ctx.cos, ctx.sin, false);  // [B, Hkv, T, D]
     auto v = v_proj(x).view({B, T, Hkv, D}).transpose(1, 2);       // [B, Hkv, T, D]
+    if (ctx.paged) return o_proj(paged_forward(q, k, v, *ctx.paged).reshape({B, T, H * D}));
     if (KVCache* cache = ctx.cache) {
         const int64_t start = cache->length;
         TORCH_CHECK(start + T <= cache->capacity(), "KV cache overflow: ", start + T, " > ", cache->capacity());
@@ -82,6 +83,16 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const LayerContext&
         out = at::scaled_dot_product_attention(q, k, v, optional_mask(ctx), 0.0, !ctx.mask.defined());  // [B, H, T, D]
     }
     return o_proj(out.transpose(1, 2).reshape({B, T, H * D}));         // [B, T, C]
+}
+
+torch::Tensor AttentionImpl::paged_forward(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                                           const PagedBatch& batch) {
+    // q [1, H, N, D], k/v [1, Hkv, N, D] -> [N, H, D]
+    auto& kv = *batch.kv;
+    kv.keys[layer_].index_put_({batch.slot_block, torch::indexing::Slice(), batch.slot_offset}, k[0].transpose(0, 1));
+    kv.values[layer_].index_put_({batch.slot_block, torch::indexing::Slice(), batch.slot_offset}, v[0].transpose(0, 1));
+    const double scale = 1.0 / std::sqrt(static_cast<double>(c_.head_dim()));
+    return paged_attention(q[0].transpose(0, 1), kv.keys[layer_], kv.values[layer_], c_.head_dim(), batch, scale);
 }
 
 MlaAttentionImpl::MlaAttentionImpl(const TransformerConfig& c, int layer) : c_(c), layer_(layer) {
@@ -124,6 +135,7 @@ torch::Tensor MlaAttentionImpl::forward(const torch::Tensor& x, const LayerConte
     auto k_rot = apply_rotary(compressed.narrow(-1, m.kv_lora_rank, rope).unsqueeze(1), ctx.cos, ctx.sin,
                               c_.rope.interleave)
                      .squeeze(1);                                                       // [B, T, rope]
+    if (ctx.paged) return o_proj(paged_forward(q_nope, q_rot, latent, k_rot, *ctx.paged).reshape({B, T, H * vd}));
     if (KVCache* cache = ctx.cache) {
         const int64_t start = cache->length;
         TORCH_CHECK(start + T <= cache->capacity(), "KV cache overflow: ", start + T, " > ", cache->capacity());
@@ -139,6 +151,26 @@ torch::Tensor MlaAttentionImpl::forward(const torch::Tensor& x, const LayerConte
     auto query = torch::cat({q_nope, q_rot}, -1);                                       // [B, H, T, nope+rope]
     auto out = at::scaled_dot_product_attention(query, k, v, optional_mask(ctx), 0.0, !ctx.mask.defined(), scale_);  // [B, H, T, vd]
     return o_proj(out.transpose(1, 2).reshape({B, T, H * vd}));                         // [B, T, C]
+}
+
+torch::Tensor MlaAttentionImpl::paged_forward(const torch::Tensor& q_nope,
+                                              const torch::Tensor& q_rot,
+                                              const torch::Tensor& latent,
+                                              const torch::Tensor& k_rot,
+                                              const PagedBatch& batch) {
+    // q_nope [1, H, N, nope], q_rot [1, H, N, rope], latent [1, N, L], k_rot [1, N, rope] -> [N, H, vd]
+    const auto& m = c_.mla;
+    const int64_t H = c_.num_heads, L = m.kv_lora_rank, nope = m.qk_nope_head_dim, vd = m.v_head_dim;
+    auto& kv = *batch.kv;
+    auto row = torch::cat({latent[0], k_rot[0]}, -1).unsqueeze(1);                               // [N, 1, L+rope]
+    kv.keys[layer_].index_put_({batch.slot_block, torch::indexing::Slice(), batch.slot_offset}, row);
+    auto w = kv_b_proj->weight.view({H, nope + vd, L});
+    auto w_uk = w.narrow(1, 0, nope);                                                            // [H, nope, L]
+    auto w_uv = w.narrow(1, nope, vd);                                                           // [H, vd, L]
+    auto q_latent = torch::bmm(q_nope[0], w_uk);                                                 // [H, N, L]
+    auto query = torch::cat({q_latent, q_rot[0]}, -1).transpose(0, 1);                          // [N, H, L+rope]
+    auto out_latent = paged_attention(query, kv.keys[layer_], kv.keys[layer_], L, batch, scale_);  // [N, H, L]
+    return torch::bmm(out_latent.transpose(0, 1), w_uv.transpose(1, 2)).transpose(0, 1);        // [N, H, vd]
 }
 
 }  // namespace aha::policy

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "policy/layers.h"
+#include "policy/paged_attention.h"
 
 namespace aha::policy {
 
@@ -29,6 +30,8 @@ struct LayerContext {
     torch::Tensor mask;         // [B, 1, T, S] bool (true = attend); undefined = causal (no padding, no cache prefix)
     torch::Tensor token_valid;  // [B, T] bool (MoE load statistics count real tokens only)
     KVCache* cache = nullptr;
+    // The rollout engine's packed step instead (B = 1, the T tokens of many sequences; no mask, no cache).
+    const PagedBatch* paged = nullptr;
 };
 
 class AttentionImpl : public torch::nn::Cloneable<AttentionImpl> {
@@ -42,6 +45,8 @@ class AttentionImpl : public torch::nn::Cloneable<AttentionImpl> {
  private:
     TransformerConfig c_;
     int layer_;
+    torch::Tensor paged_forward(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                                const PagedBatch& batch);
 };
 TORCH_MODULE(Attention);
 
@@ -60,6 +65,10 @@ class MlaAttentionImpl : public torch::nn::Cloneable<MlaAttentionImpl> {
     TransformerConfig c_;
     int layer_;
     double scale_;
+    // Decoding with the weight absorption of DeepSeek-V2: queries are mapped into the latent space, attend to
+    // the cached latents directly (one shared KV head), and the result is mapped out per head.
+    torch::Tensor paged_forward(const torch::Tensor& q_nope, const torch::Tensor& q_rot, const torch::Tensor& latent,
+                                const torch::Tensor& k_rot, const PagedBatch& batch);
 };
 TORCH_MODULE(MlaAttention);
 

@@ -95,14 +95,8 @@ torch::Tensor TransformerModelImpl::forward(const torch::Tensor& input_ids,
     const int64_t offset = cache ? cache->length : 0;
     auto opts = torch::TensorOptions().device(input_ids.device());
 
-    // Rotary angles for each token's own position: [B, 1, T, R]
-    if (inv_freq_.device() != input_ids.device()) inv_freq_ = inv_freq_.to(input_ids.device());
-    auto angles = position_ids.to(torch::kFloat32).unsqueeze(-1) * inv_freq_;  // [B, T, R/2]
-    auto emb = torch::cat({angles, angles}, -1).unsqueeze(1);                   // [B, 1, T, R]
-    auto h = embed_tokens(input_ids);                                           // [B, T, C]
-    LayerContext ctx;
-    ctx.cos = (emb.cos() * rope_scale_).to(h.scalar_type());
-    ctx.sin = (emb.sin() * rope_scale_).to(h.scalar_type());
+    auto h = embed_tokens(input_ids);  // [B, T, C]
+    LayerContext ctx = rotary_context(position_ids, h.scalar_type());
     ctx.token_valid = token_valid;
     ctx.cache = cache;
 
@@ -133,6 +127,30 @@ torch::Tensor TransformerModelImpl::forward(const torch::Tensor& input_ids,
     return norm(h);  // [B, T, C]
 }
 
+LayerContext TransformerModelImpl::rotary_context(const torch::Tensor& position_ids, torch::ScalarType dtype) {
+    // Rotary angles for each token's own position: [B, 1, T, R]
+    if (inv_freq_.device() != position_ids.device()) inv_freq_ = inv_freq_.to(position_ids.device());
+    auto angles = position_ids.to(torch::kFloat32).unsqueeze(-1) * inv_freq_;  // [B, T, R/2]
+    auto emb = torch::cat({angles, angles}, -1).unsqueeze(1);                   // [B, 1, T, R]
+    LayerContext ctx;
+    ctx.cos = (emb.cos() * rope_scale_).to(dtype);
+    ctx.sin = (emb.sin() * rope_scale_).to(dtype);
+    return ctx;
+}
+
+torch::Tensor TransformerModelImpl::forward_paged(const torch::Tensor& input_ids,
+                                                  const torch::Tensor& positions,
+                                                  const PagedBatch& batch) {
+    TORCH_CHECK(input_ids.dim() == 1 && positions.sizes() == input_ids.sizes(), "forward_paged: ids and positions [N]");
+    auto ids = input_ids.unsqueeze(0);                                   // [1, N]
+    auto h = embed_tokens(ids);                                          // [1, N, C]
+    LayerContext ctx = rotary_context(positions.unsqueeze(0), h.scalar_type());
+    ctx.token_valid = torch::ones(ids.sizes(), ids.options().dtype(torch::kBool));
+    ctx.paged = &batch;
+    for (const auto& module : *layers) h = module->as<DecoderLayer>()->forward(h, ctx);
+    return norm(h)[0];                                                   // [N, C]
+}
+
 CausalLMImpl::CausalLMImpl(const TransformerConfig& c) : c_(c) {
     c_.validate("model");
     reset();
@@ -155,6 +173,15 @@ torch::Tensor CausalLMImpl::forward(const torch::Tensor& input_ids,
     auto h = model(input_ids, position_ids, token_valid, cache);  // [B, T, C]
     if (lm_head) return lm_head(h);                               // [B, T, V]
     return torch::matmul(h, model->embed_tokens->weight.t());     // [B, T, V]
+}
+
+torch::Tensor CausalLMImpl::forward_paged(const torch::Tensor& input_ids,
+                                          const torch::Tensor& positions,
+                                          const PagedBatch& batch,
+                                          const torch::Tensor& rows) {
+    auto h = model->forward_paged(input_ids, positions, batch).index_select(0, rows);  // [R, C]
+    if (lm_head) return lm_head(h);                                                  // [R, V]
+    return torch::matmul(h, model->embed_tokens->weight.t());                        // [R, V]
 }
 
 int64_t CausalLMImpl::num_parameters() const {

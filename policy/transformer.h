@@ -42,6 +42,8 @@ class TransformerModelImpl : public torch::nn::Cloneable<TransformerModelImpl> {
                           const torch::Tensor& position_ids,
                           const torch::Tensor& token_valid,
                           KVCache* cache);
+    // The rollout engine's packed step: input_ids/positions [N] -> hidden states [N, C].
+    torch::Tensor forward_paged(const torch::Tensor& input_ids, const torch::Tensor& positions, const PagedBatch& batch);
     torch::nn::Embedding embed_tokens{nullptr};
     torch::nn::ModuleList layers{nullptr};
     RMSNorm norm{nullptr};
@@ -49,6 +51,7 @@ class TransformerModelImpl : public torch::nn::Cloneable<TransformerModelImpl> {
 
  private:
     TransformerConfig c_;
+    LayerContext rotary_context(const torch::Tensor& position_ids, torch::ScalarType dtype);
     // Rotary inverse frequencies [rotary_dim/2] and cos/sin scale, computed once (not parameters).
     torch::Tensor inv_freq_;
     double rope_scale_ = 1.0;
@@ -67,6 +70,13 @@ class CausalLMImpl : public torch::nn::Cloneable<CausalLMImpl> {
                           const torch::Tensor& position_ids,
                           const torch::Tensor& token_valid,
                           KVCache* cache = nullptr);
+
+    // The rollout engine's packed step (policy/paged_attention.h): the N tokens of several sequences,
+    // input_ids/positions [N] int64. Returns the logits of the hidden rows `rows` only: [R, V].
+    torch::Tensor forward_paged(const torch::Tensor& input_ids,
+                                const torch::Tensor& positions,
+                                const PagedBatch& batch,
+                                const torch::Tensor& rows);
 
     const TransformerConfig& config() const { return c_; }
     int64_t num_parameters() const;

@@ -7,7 +7,12 @@ namespace aha::rollout {
 
 SamplingParams SamplingParams::from_json(ConfigReader r) {
     SamplingParams p;
-    r.read("temperature", p.temperature)
+    r.read("n", p.n)
+        .read("stop", p.stop)
+        .read("stop_token_ids", p.stop_token_ids)
+        .read("ignore_eos", p.ignore_eos)
+        .read("logprobs", p.logprobs)
+        .read("temperature", p.temperature)
         .read("max_new_tokens", p.max_new_tokens)
         .read("top_k", p.top_k)
         .read("top_p", p.top_p)
@@ -18,12 +23,28 @@ SamplingParams SamplingParams::from_json(ConfigReader r) {
 }
 
 Json SamplingParams::to_json() const {
-    return {{"temperature", temperature}, {"max_new_tokens", max_new_tokens}, {"top_k", top_k}, {"top_p", top_p},
-            {"min_p", min_p},             {"seed", seed}};
+    return {{"n", n},
+            {"temperature", temperature},
+            {"max_new_tokens", max_new_tokens},
+            {"top_k", top_k},
+            {"top_p", top_p},
+            {"min_p", min_p},
+            {"stop", stop},
+            {"stop_token_ids", stop_token_ids},
+            {"ignore_eos", ignore_eos},
+            {"logprobs", logprobs},
+            {"seed", seed}};
 }
 
 void SamplingParams::validate(const std::string& path) const {
+    config_require(n >= 1, path + ".n", "expected >= 1");
     config_require(temperature >= 0.0, path + ".temperature", "expected >= 0 (0 = greedy)");
+    for (size_t i = 0; i < stop.size(); ++i) {
+        config_require(!stop[i].empty(), path + ".stop[" + std::to_string(i) + "]", "expected a non-empty string");
+    }
+    for (size_t i = 0; i < stop_token_ids.size(); ++i) {
+        config_require(stop_token_ids[i] >= 0, path + ".stop_token_ids[" + std::to_string(i) + "]", "expected >= 0");
+    }
     config_require(max_new_tokens >= 1, path + ".max_new_tokens", "expected >= 1");
     config_require(top_k >= 0, path + ".top_k", "expected >= 0 (0 = off)");
     config_require(top_p > 0.0 && top_p <= 1.0, path + ".top_p", "expected in (0, 1] (1 = off)");
@@ -130,6 +151,34 @@ torch::Tensor sampling_distribution(const torch::Tensor& logits, const SamplingP
 torch::Tensor sample_next(const torch::Tensor& logits, const SamplingParams& params, torch::Generator& gen) {
     if (params.temperature == 0.0) return logits.argmax(-1);
     return torch::multinomial(filtered_logits(logits, params).softmax(-1), 1, /*replacement=*/false, gen).squeeze(-1);  // [N]
+}
+
+torch::Tensor sample_with_uniforms(const torch::Tensor& logits, const SamplingParams& params, const torch::Tensor& u) {
+    if (params.temperature == 0.0) return logits.argmax(-1);
+    auto cdf = filtered_logits(logits, params).softmax(-1).to(torch::kFloat64).cumsum(-1);     // [N, V]
+    auto target = (u.to(torch::kFloat64) * cdf.select(1, cdf.size(1) - 1)).unsqueeze(1);      // [N, 1]
+    return torch::searchsorted(cdf, target, /*out_int32=*/false, /*right=*/true).squeeze(1).clamp_max(cdf.size(1) - 1);
+}
+
+torch::Tensor chosen_logprobs(const torch::Tensor& logits, const SamplingParams& params, const torch::Tensor& tokens) {
+    auto scaled = logits.to(torch::kFloat32) / (params.temperature > 0 ? params.temperature : 1.0);  // [N, V]
+    return scaled.gather(-1, tokens.unsqueeze(-1)).squeeze(-1) - scaled.logsumexp(-1);              // [N]
+}
+
+namespace {
+
+uint64_t splitmix64(uint64_t x) {
+    x += 0x9E3779B97F4A7C15ULL;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+    return x ^ (x >> 31);
+}
+
+}  // namespace
+
+double stream_uniform(uint64_t seed, uint64_t sample, uint64_t step) {
+    const uint64_t h = splitmix64(splitmix64(splitmix64(seed) ^ sample) ^ step);
+    return static_cast<double>(h >> 11) * 0x1.0p-53;
 }
 
 Rollout generate(policy::CausalLM& model,

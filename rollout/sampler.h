@@ -15,13 +15,24 @@
 namespace aha::rollout {
 
 // One flat struct, as vLLM's SamplingParams; each field says its range and its "off" value.
+//
+// Log-probabilities: the log-prob recorded for a chosen token is log softmax(logits / temperature) at that
+// token, i.e. under the temperature-scaled distribution *before* top-k/top-p/min-p filtering (temperature 1
+// when greedy). That is the distribution the policy loss recomputes from the trainer's forward pass, so the
+// ratio of the two is exactly 1 for an unchanged policy.
 struct SamplingParams {
-    double temperature = 1.0;  // >= 0; 0 = greedy (argmax)
-    int max_new_tokens = 32;   // >= 1
-    int top_k = 0;             // >= 0; 0 = off
-    double top_p = 1.0;        // (0, 1]; 1 = off
-    double min_p = 0.0;        // [0, 1]; keep tokens with p >= min_p * max p (after temperature); 0 = off
-    int64_t seed = 0;          // the sampling generator's seed
+    int n = 1;                  // >= 1: completions per prompt (a group); they share the prompt's KV blocks
+    double temperature = 1.0;   // >= 0; 0 = greedy (argmax)
+    int max_new_tokens = 32;    // >= 1
+    int top_k = 0;              // >= 0; 0 = off
+    double top_p = 1.0;         // (0, 1]; 1 = off
+    double min_p = 0.0;         // [0, 1]; keep tokens with p >= min_p * max p (after temperature); 0 = off
+    std::vector<std::string> stop;    // stop strings: generation ends at the token that completes one, and the
+                                      // text is cut just before it (needs the engine's detokenizer)
+    std::vector<int> stop_token_ids;  // end a completion (the id is kept), besides the model's end ids
+    bool ignore_eos = false;          // do not end at the model's end-of-sequence ids
+    bool logprobs = true;             // record the chosen tokens' log-probs (see above)
+    int64_t seed = 0;                 // the request's random stream; completions depend on it, not on batching
 
     static SamplingParams from_json(ConfigReader r);
     Json to_json() const;
@@ -76,5 +87,16 @@ Rollout generate(policy::CausalLM& model,
 
 // The sampling chain on a batch of next-token logits [N, V]; returns the chosen ids [N].
 torch::Tensor sample_next(const torch::Tensor& logits, const SamplingParams& params, torch::Generator& gen);
+
+// The same, driven by one uniform number in [0, 1) per row [N] (float64): row i takes the first token whose
+// cumulative probability (in vocabulary order) exceeds u_i. Greedy rows ignore u. Returns the ids [N].
+torch::Tensor sample_with_uniforms(const torch::Tensor& logits, const SamplingParams& params, const torch::Tensor& u);
+
+// log softmax(logits / temperature) at `tokens` [N] (temperature 1 when greedy): the recorded log-probs. [N] float32
+torch::Tensor chosen_logprobs(const torch::Tensor& logits, const SamplingParams& params, const torch::Tensor& tokens);
+
+// A uniform number in [0, 1) that depends only on (seed, sample, step): the counter-based random stream of
+// one completion (splitmix64 hashing). Sampling order and batch composition cannot change it.
+double stream_uniform(uint64_t seed, uint64_t sample, uint64_t step);
 
 }  // namespace aha::rollout

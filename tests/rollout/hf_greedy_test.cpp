@@ -1,10 +1,11 @@
 // Greedy decoding equals transformers' generate(do_sample=False) token for token on the tiny random models of
-// every architecture (run by tests/policy/hf_parity.sh, which makes them; skipped with a message otherwise).
+// every architecture, through both the contiguous-cache sampler and the paged engine (run by tests/policy/hf_parity.sh, which makes them; skipped with a message otherwise).
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 
 #include "policy/checkpoint.h"
+#include "rollout/engine.h"
 #include "rollout/sampler.h"
 
 namespace aha::rollout {
@@ -31,6 +32,18 @@ TEST_P(HfGreedy, MatchesTransformersGenerate) {
     EXPECT_TRUE(torch::equal(out.completion_ids, ref["tokens"])) << GetParam() << "\naha:\n"
                                                                   << out.completion_ids << "\ntransformers:\n"
                                                                   << ref["tokens"];
+    // The engine (paged cache, MLA with absorbed weights, prompts packed into one forward pass).
+    EngineConfig config;
+    config.block_size = 4;
+    config.num_blocks = 64;
+    std::vector<Request> requests;
+    for (const auto& p : prompts) requests.push_back({p, greedy});
+    auto completions = Engine(model, config, {}).run(requests);
+    for (size_t i = 0; i < completions.size(); ++i) {
+        auto want = ref["tokens"][static_cast<int64_t>(i)];
+        EXPECT_EQ(completions[i].token_ids, std::vector<int>(want.data_ptr<int64_t>(), want.data_ptr<int64_t>() + want.numel()))
+            << GetParam() << " prompt " << i;
+    }
 }
 
 INSTANTIATE_TEST_SUITE_P(HfGreedyOf,

@@ -109,12 +109,15 @@ TEST(SamplingParamsTest, ConflictsAndRangesAreRejected) {
 }
 
 // Empirical frequencies of 40,000 draws against the chain's target distribution (Pearson chi-square, fixed
-// seed), plus: a token the stage removes is never drawn.
+// seed), plus: a token the stage removes is never drawn. Checks both samplers: the generator-driven one and
+// the engine's counter-based streams (one stream per draw, as the n samples of a request).
 void expect_samples_follow(const SamplingParams& p, const torch::Tensor& logits_row, const std::vector<double>& target) {
     const int64_t draws = 40000, V = logits_row.size(0);
     auto logits = logits_row.unsqueeze(0).expand({draws, V}).contiguous();
     auto gen = at::make_generator<at::CPUGeneratorImpl>(1234);
-    auto ids = sample_next(logits, p, gen);
+    std::vector<double> u(static_cast<size_t>(draws));
+    for (int64_t i = 0; i < draws; ++i) u[static_cast<size_t>(i)] = stream_uniform(99, static_cast<uint64_t>(i), 3);
+    for (const auto& ids : {sample_next(logits, p, gen), sample_with_uniforms(logits, p, torch::tensor(u, torch::kFloat64))}) {
     auto counts = torch::bincount(ids, {}, V).to(torch::kDouble);
     auto dist = sampling_distribution(logits_row.unsqueeze(0), p)[0].to(torch::kDouble);
     double chi2 = 0;
@@ -133,6 +136,7 @@ void expect_samples_follow(const SamplingParams& p, const torch::Tensor& logits_
     const double critical[] = {0, 10.83, 13.82, 16.27, 18.47, 20.52};
     ASSERT_GE(df, 1);
     EXPECT_LT(chi2, critical[df]) << "chi-square " << chi2 << " with " << df << " degrees of freedom";
+    }
 }
 
 std::vector<double> softmax_of(const std::vector<double>& logits, double temperature, const std::vector<bool>& keep) {
