@@ -11,7 +11,7 @@
 #include "core/error.h"
 #include "core/files.h"
 #include "policy/checkpoint.h"
-#include "rollout/sampler.h"
+#include "rollout/engine.h"
 #include "tokenizer/tokenizer.h"
 
 namespace aha::cli {
@@ -100,6 +100,30 @@ std::vector<std::vector<int>> read_prompts(const std::string& path, const TextSi
     return prompts;
 }
 
+// The engine's detokeniser over a tokenizer.json (special tokens skipped) or the char tokenizer (end and
+// padding tokens skipped).
+class HfTextStream : public rollout::TextStream {
+ public:
+    explicit HfTextStream(const tokenizer::Tokenizer& t) : decoder_(t, /*skip_special_tokens=*/true) {}
+    std::string push(int id) override { return decoder_.push(id); }
+    std::string finish() override { return decoder_.finish(); }
+
+ private:
+    tokenizer::StreamDecoder decoder_;
+};
+
+class CharTextStream : public rollout::TextStream {
+ public:
+    explicit CharTextStream(const policy::CharTokenizer& t) : chars_(t) {}
+    std::string push(int id) override {
+        return id == chars_.eos_id() || id == chars_.pad_id() ? std::string() : chars_.decode({id});
+    }
+    std::string finish() override { return {}; }
+
+ private:
+    const policy::CharTokenizer& chars_;
+};
+
 }  // namespace
 
 int run_generate(const GenerateOptions& o, std::ostream& out) {
@@ -111,11 +135,9 @@ int run_generate(const GenerateOptions& o, std::ostream& out) {
     model->eval();
     const TextSide text = load_text_side(o.model);
     if (!o.stop.empty() && !text.present()) throw ConfigError("--stop: needs the model's tokenizer to read the text");
-    std::vector<int> stop_ids;
+    std::vector<int> eos_ids;
     int pad = 0;
-    special_ids(o.model, text, stop_ids, pad);
-    if (o.ignore_eos) stop_ids.clear();
-    stop_ids.insert(stop_ids.end(), o.stop_token_ids.begin(), o.stop_token_ids.end());
+    special_ids(o.model, text, eos_ids, pad);
     const auto prompts = read_prompts(o.prompts, text, model->config().vocab_size);
 
     size_t longest = 0;
@@ -126,64 +148,45 @@ int run_generate(const GenerateOptions& o, std::ostream& out) {
                           std::to_string(model->config().max_position) + ")");
     }
     rollout::SamplingParams params;
+    params.n = o.n;
     params.temperature = o.temperature;
     params.top_p = o.top_p;
     params.top_k = o.top_k;
     params.min_p = o.min_p;
     params.max_new_tokens = o.max_tokens;
-    params.seed = o.seed;
+    params.stop = o.stop;
+    params.stop_token_ids = o.stop_token_ids;
+    params.ignore_eos = o.ignore_eos;
+    params.logprobs = o.logprobs;
     try {
         params.validate("sampling");
     } catch (const ConfigError& e) {
-        throw ConfigError(std::string(e.what()) + " (set by --temperature/--top-k/--top-p/--min-p)");
+        throw ConfigError(std::string(e.what()) + " (set by --temperature/--top-k/--top-p/--min-p/--n)");
     }
-    std::vector<std::vector<int>> batch;
-    for (const auto& p : prompts) {
-        for (int s = 0; s < o.n; ++s) batch.push_back(p);
+    rollout::EngineConfig engine_config = o.engine;
+    try {
+        engine_config.validate("engine");
+    } catch (const ConfigError& e) {
+        throw ConfigError(std::string(e.what()) + " (set by --block-size/--max-num-seqs/--max-num-batched-tokens/"
+                          "--kv-cache-memory)");
     }
-    rollout::Rollout r = rollout::generate(model, batch, params, stop_ids, pad);
-
-    for (int64_t i = 0; i < r.size(); ++i) {
-        std::vector<int> ids = r.completion(i);
-        std::string finish = !ids.empty() && std::find(stop_ids.begin(), stop_ids.end(), ids.back()) != stop_ids.end()
-                                 ? "stop"
-                                 : "length";
-        Json line = {{"prompt_index", i / o.n}, {"sample_index", i % o.n}};
-        std::string completion_text;
-        if (text.present()) {
-            // Stop strings: decoded incrementally, so a stop string spanning tokens is found at the token
-            // that completes it; the text is cut before it and later tokens are dropped.
-            std::unique_ptr<tokenizer::StreamDecoder> stream;
-            if (text.hf) stream = std::make_unique<tokenizer::StreamDecoder>(*text.hf, /*skip_special_tokens=*/true);
-            size_t kept = ids.size();
-            for (size_t t = 0; t < ids.size(); ++t) {
-                const size_t before = completion_text.size();
-                const bool special = !stream && (ids[t] == text.chars->eos_id() || ids[t] == text.chars->pad_id());
-                completion_text += stream ? stream->push(ids[t]) : special ? std::string() : text.chars->decode({ids[t]});
-                if (t + 1 == ids.size() && stream) completion_text += stream->finish();
-                size_t cut = std::string::npos;
-                for (const auto& s : o.stop) {
-                    const size_t from = before >= s.size() ? before - s.size() + 1 : 0;
-                    const size_t at = completion_text.find(s, from);
-                    if (at != std::string::npos) cut = std::min(cut, at);
-                }
-                if (cut != std::string::npos) {
-                    completion_text.resize(cut);
-                    kept = t + 1;
-                    finish = "stop";
-                    break;
-                }
-            }
-            ids.resize(kept);
-            line["text"] = completion_text;
-        }
-        line["token_ids"] = ids;
-        line["finish_reason"] = finish;
-        if (o.logprobs) {
-            std::vector<double> lp(ids.size());
-            for (size_t t = 0; t < ids.size(); ++t) lp[t] = r.logprobs[i][static_cast<int64_t>(t)].item<double>();
-            line["logprobs"] = lp;
-        }
+    if (o.n > engine_config.max_num_seqs) engine_config.max_num_seqs = o.n;  // a group always fits
+    rollout::TextStreamFactory detokenizer;
+    if (text.hf) detokenizer = [&] { return std::make_unique<HfTextStream>(*text.hf); };
+    if (text.chars) detokenizer = [&] { return std::make_unique<CharTextStream>(*text.chars); };
+    rollout::Engine engine(model, engine_config, eos_ids, detokenizer);
+    std::vector<rollout::Request> requests;
+    for (size_t i = 0; i < prompts.size(); ++i) {
+        rollout::Request r{prompts[i], params};
+        r.params.seed = rollout::request_seed(o.seed, static_cast<int64_t>(i));
+        requests.push_back(std::move(r));
+    }
+    for (const auto& c : engine.run(std::move(requests))) {
+        Json line = {{"prompt_index", c.request}, {"sample_index", c.sample}, {"token_ids", c.token_ids}};
+        if (text.present()) line["text"] = c.text;
+        line["finish_reason"] = c.finish_reason;
+        if (!c.stop_reason.empty()) line["stop_reason"] = c.stop_reason;
+        if (o.logprobs) line["logprobs"] = c.logprobs;
         out << line.dump() << '\n';
     }
     out.flush();

@@ -1,11 +1,13 @@
 // `aha generate`: samples completions for a JSONL file of prompts with a checkpoint directory and writes one
-// JSON line per completion. Runs on the batched KV-cache sampler (rollout/sampler.h).
+// JSON line per completion. Runs on the rollout engine (rollout/engine.h).
 #pragma once
 
 #include <cstdint>
 #include <iosfwd>
 #include <string>
 #include <vector>
+
+#include "rollout/engine.h"
 
 namespace aha::cli {
 
@@ -23,10 +25,14 @@ struct GenerateOptions {
     bool logprobs = false;
     std::string dtype = "auto";
     int threads = 0;  // 0 = LibTorch's default
+    rollout::EngineConfig engine;  // --block-size, --max-num-seqs, --max-num-batched-tokens, --kv-cache-memory
 };
 
 // Output lines, in input order with the n samples of a prompt consecutive: prompt_index, sample_index,
-// token_ids, finish_reason ("stop" or "length"), logprobs (with options.logprobs), text (with a tokenizer).
+// token_ids, text (with a tokenizer), finish_reason ("stop" or "length"), stop_reason (the stop string or
+// end id, when finish_reason is "stop"), logprobs (with options.logprobs). Each prompt's samples are drawn
+// from the random stream request_seed(seed, prompt_index), so a prompt's completions do not depend on the
+// other prompts in the file.
 int run_generate(const GenerateOptions& options, std::ostream& out);
 
 }  // namespace aha::cli

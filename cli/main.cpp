@@ -70,7 +70,7 @@ const char* kGenerateHelp =
     "Samples completions with a checkpoint directory. Each input line is {\"prompt\": text} (needs the model's\n"
     "tokenizer.json or aha_tokenizer.json) or {\"prompt_ids\": [ids]}. Writes one JSON line per completion, in\n"
     "input order with the n samples of a prompt consecutive: prompt_index, sample_index, token_ids,\n"
-    "finish_reason (stop|length), text (with a tokenizer), logprobs (with --logprobs).\n"
+    "text (with a tokenizer), finish_reason (stop|length), stop_reason, logprobs (with --logprobs).\n"
     "  --n N               completions per prompt (1)\n"
     "  --temperature T     0 = greedy (1)\n"
     "  --top-p P           (1 = off)    --top-k K (0 = off)    --min-p P (0 = off)\n"
@@ -80,7 +80,13 @@ const char* kGenerateHelp =
     "  --ignore-eos        do not stop at the model's end tokens\n"
     "  --seed S            sampling seed (0)\n"
     "  --logprobs          each token's log-prob under softmax(logits / T), before top-k/top-p/min-p\n"
-    "  --dtype D           auto|float32|bfloat16|float16    --threads N (0 = default)\n";
+    "  --dtype D           auto|float32|bfloat16|float16    --threads N (0 = default)\n"
+    "Engine (continuous batching over a paged KV cache; the n samples of a prompt share its blocks):\n"
+    "  --max-num-seqs N            sequences decoded at once (256)\n"
+    "  --max-num-batched-tokens N  tokens per forward pass; longer prompts are prefilled in chunks (2048)\n"
+    "  --kv-cache-memory SIZE      KV cache budget, e.g. 2GiB (4GiB); when full, sequences are preempted\n"
+    "                              and recomputed later\n"
+    "  --block-size N              positions per KV block (16)\n";
 
 struct Args {
     std::string command, config, checkpoint, out, dtype = "auto", max_shard_size = "5GB", tokenizer;
@@ -124,6 +130,10 @@ bool parse_generate_flag(const std::string& arg, Value&& value, aha::cli::Genera
     else if (arg == "--logprobs") g.logprobs = true;
     else if (arg == "--dtype") g.dtype = value("--dtype");
     else if (arg == "--threads") g.threads = to_int(arg, value("--threads"));
+    else if (arg == "--block-size") g.engine.block_size = to_int(arg, value("--block-size"));
+    else if (arg == "--max-num-seqs") g.engine.max_num_seqs = to_int(arg, value("--max-num-seqs"));
+    else if (arg == "--max-num-batched-tokens") g.engine.max_num_batched_tokens = to_int(arg, value("--max-num-batched-tokens"));
+    else if (arg == "--kv-cache-memory") g.engine.kv_cache_bytes = aha::policy::parse_byte_size(value("--kv-cache-memory"), "--kv-cache-memory");
     else return false;
     return true;
 }

@@ -178,10 +178,15 @@ torch::Tensor CausalLMImpl::forward(const torch::Tensor& input_ids,
 torch::Tensor CausalLMImpl::forward_paged(const torch::Tensor& input_ids,
                                           const torch::Tensor& positions,
                                           const PagedBatch& batch,
-                                          const torch::Tensor& rows) {
+                                          const torch::Tensor& rows,
+                                          torch::Tensor& buffer) {
     auto h = model->forward_paged(input_ids, positions, batch).index_select(0, rows);  // [R, C]
-    if (lm_head) return lm_head(h);                                                  // [R, V]
-    return torch::matmul(h, model->embed_tokens->weight.t());                        // [R, V]
+    const auto& w = lm_head ? lm_head->weight : model->embed_tokens->weight;          // [V, C]
+    if (!buffer.defined() || buffer.scalar_type() != h.scalar_type() || buffer.device() != h.device()) {
+        buffer = torch::empty({0}, h.options());
+    }
+    buffer.resize_({h.size(0), w.size(0)});
+    return torch::mm_out(buffer, h, w.t());  // [R, V]
 }
 
 int64_t CausalLMImpl::num_parameters() const {

@@ -72,11 +72,14 @@ class CausalLMImpl : public torch::nn::Cloneable<CausalLMImpl> {
                           KVCache* cache = nullptr);
 
     // The rollout engine's packed step (policy/paged_attention.h): the N tokens of several sequences,
-    // input_ids/positions [N] int64. Returns the logits of the hidden rows `rows` only: [R, V].
+    // input_ids/positions [N] int64. Returns the logits of the hidden rows `rows` only: [R, V]. A defined
+    // `buffer` receives them (resized as needed) when it has the logits' dtype and device: the caller keeps
+    // it across steps instead of allocating R x V floats each time.
     torch::Tensor forward_paged(const torch::Tensor& input_ids,
                                 const torch::Tensor& positions,
                                 const PagedBatch& batch,
-                                const torch::Tensor& rows);
+                                const torch::Tensor& rows,
+                                torch::Tensor& buffer);
 
     const TransformerConfig& config() const { return c_; }
     int64_t num_parameters() const;

@@ -274,18 +274,22 @@ StepOutput Engine::execute(const StepPlan& plan) {
         stats_.execute_seconds += clock.seconds();
         return out;
     }
-    auto logits = model_
-                      ->forward_paged(torch::tensor(ids).to(device),
-                                      torch::tensor(positions).to(device),
-                                      batch,
-                                      torch::tensor(last_rows).to(device))
-                      .to(torch::kCPU, torch::kFloat32);  // [E, V]
+    // Logits of the rows to sample, into a buffer kept across steps (a fresh [E, V] buffer every step
+    // would be mapped and unmapped by the allocator each time).
+    auto logits = model_->forward_paged(torch::tensor(ids).to(device),
+                                        torch::tensor(positions).to(device),
+                                        batch,
+                                        torch::tensor(last_rows).to(device),
+                                        logits_buffer_);  // [E, V]
+    if (!logits.device().is_cpu() || logits.scalar_type() != torch::kFloat32) {
+        logits = logits.to(torch::kCPU, torch::kFloat32);
+    }
     // Rows with the same sampling settings are sampled together (usually all of them).
-    using Key = std::tuple<double, int, double, double, bool>;
+    using Key = std::tuple<double, int, double, double>;
     std::map<Key, std::vector<size_t>> groups;
     for (size_t r = 0; r < plan.rows.size(); ++r) {
         const auto& p = requests_.at(static_cast<size_t>(plan.rows[r].request)).request.params;
-        groups[Key{p.temperature, p.top_k, p.top_p, p.min_p, p.logprobs}].push_back(r);
+        groups[Key{p.temperature, p.top_k, p.top_p, p.min_p}].push_back(r);
     }
     for (const auto& [key, rows] : groups) {
         const auto& params =
@@ -300,14 +304,13 @@ StepOutput Engine::execute(const StepPlan& plan) {
                                        static_cast<uint64_t>(row.sample),
                                        static_cast<uint64_t>(row.step)));
         }
-        auto group_logits = logits.index_select(0, torch::tensor(which));  // [G, V]
-        auto tokens = sample_with_uniforms(group_logits, params, torch::tensor(u, torch::kFloat64));
-        torch::Tensor lp;
-        if (params.logprobs) lp = chosen_logprobs(group_logits, params, tokens);
-        auto* t = tokens.data_ptr<int64_t>();
+        auto [tokens, lp] = sample_with_logprobs(
+            logits, params, torch::tensor(u, torch::kFloat64), torch::tensor(which));
+        const auto* t = tokens.data_ptr<int64_t>();
+        const auto* l = lp.data_ptr<float>();
         for (size_t k = 0; k < rows.size(); ++k) {
             out.tokens[rows[k]] = static_cast<int>(t[k]);
-            out.logprobs[rows[k]] = lp.defined() ? lp[static_cast<int64_t>(k)].item<float>() : 0.f;
+            out.logprobs[rows[k]] = l[k];
         }
     }
     stats_.execute_seconds += clock.seconds();

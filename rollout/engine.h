@@ -184,6 +184,7 @@ class Engine {
     int64_t used_seats_ = 0;
     std::vector<Completion> finished_;
     EngineStats stats_;
+    torch::Tensor logits_buffer_;  // [E, V], reused by every step
 };
 
 }  // namespace aha::rollout

@@ -3,6 +3,8 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include "rollout/sampling_kernel.h"
+
 namespace aha::rollout {
 
 SamplingParams SamplingParams::from_json(ConfigReader r) {
@@ -153,7 +155,40 @@ torch::Tensor sample_next(const torch::Tensor& logits, const SamplingParams& par
     return torch::multinomial(filtered_logits(logits, params).softmax(-1), 1, /*replacement=*/false, gen).squeeze(-1);  // [N]
 }
 
+namespace {
+
+bool fused_applies(const torch::Tensor& logits, const SamplingParams& params) {
+    return logits.device().is_cpu() && logits.scalar_type() == torch::kFloat32 && logits.dim() == 2 &&
+           (params.top_k == 0 || params.top_k >= logits.size(1)) && params.top_p >= 1.0 && params.min_p == 0.0;
+}
+
+}  // namespace
+
+std::pair<torch::Tensor, torch::Tensor> sample_with_logprobs(const torch::Tensor& logits,
+                                                             const SamplingParams& params,
+                                                             const torch::Tensor& u,
+                                                             const torch::Tensor& rows) {
+    if (!fused_applies(logits, params)) {
+        auto x = rows.defined() ? logits.index_select(0, rows.to(logits.device())) : logits;
+        auto tokens = sample_with_uniforms(x, params, u);
+        return {tokens, chosen_logprobs(x, params, tokens)};
+    }
+    auto x = logits.contiguous();
+    auto draws = u.to(torch::kFloat64).contiguous();
+    auto which = rows.defined() ? rows.to(torch::kLong).contiguous() : torch::arange(x.size(0));
+    const int64_t N = which.size(0);
+    TORCH_CHECK(draws.size(0) == N, "sample_with_logprobs: one uniform per row");
+    TORCH_CHECK(N == 0 || (which.min().item<int64_t>() >= 0 && which.max().item<int64_t>() < x.size(0)),
+                "sample_with_logprobs: row index out of range");
+    auto tokens = torch::empty({N}, torch::kLong);
+    auto logprobs = torch::empty({N}, torch::kFloat32);
+    sample_rows_fused(x.data_ptr<float>(), which.data_ptr<int64_t>(), N, x.size(1), draws.data_ptr<double>(),
+                      params.temperature, tokens.data_ptr<int64_t>(), logprobs.data_ptr<float>());
+    return {tokens, logprobs};
+}
+
 torch::Tensor sample_with_uniforms(const torch::Tensor& logits, const SamplingParams& params, const torch::Tensor& u) {
+    if (fused_applies(logits, params)) return sample_with_logprobs(logits, params, u).first;
     if (params.temperature == 0.0) return logits.argmax(-1);
     auto cdf = filtered_logits(logits, params).softmax(-1).to(torch::kFloat64).cumsum(-1);     // [N, V]
     auto target = (u.to(torch::kFloat64) * cdf.select(1, cdf.size(1) - 1)).unsqueeze(1);      // [N, 1]
@@ -179,6 +214,10 @@ uint64_t splitmix64(uint64_t x) {
 double stream_uniform(uint64_t seed, uint64_t sample, uint64_t step) {
     const uint64_t h = splitmix64(splitmix64(splitmix64(seed) ^ sample) ^ step);
     return static_cast<double>(h >> 11) * 0x1.0p-53;
+}
+
+int64_t request_seed(int64_t base, int64_t index) {
+    return static_cast<int64_t>(splitmix64(splitmix64(static_cast<uint64_t>(base)) ^ static_cast<uint64_t>(index)) >> 1);
 }
 
 Rollout generate(policy::CausalLM& model,

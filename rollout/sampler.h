@@ -92,11 +92,23 @@ torch::Tensor sample_next(const torch::Tensor& logits, const SamplingParams& par
 // cumulative probability (in vocabulary order) exceeds u_i. Greedy rows ignore u. Returns the ids [N].
 torch::Tensor sample_with_uniforms(const torch::Tensor& logits, const SamplingParams& params, const torch::Tensor& u);
 
+// Both at once: {ids [N] int64, chosen_logprobs [N] float32}, row i sampled from logits[rows[i]] (rows: [N]
+// int64, or undefined for logits' own rows). With no top-k/top-p/min-p and fp32 CPU logits this runs the
+// fused kernel of sampling_kernel.h (no [N, V] temporaries); otherwise the tensor chain.
+std::pair<torch::Tensor, torch::Tensor> sample_with_logprobs(const torch::Tensor& logits,
+                                                             const SamplingParams& params,
+                                                             const torch::Tensor& u,
+                                                             const torch::Tensor& rows = {});
+
 // log softmax(logits / temperature) at `tokens` [N] (temperature 1 when greedy): the recorded log-probs. [N] float32
 torch::Tensor chosen_logprobs(const torch::Tensor& logits, const SamplingParams& params, const torch::Tensor& tokens);
 
 // A uniform number in [0, 1) that depends only on (seed, sample, step): the counter-based random stream of
 // one completion (splitmix64 hashing). Sampling order and batch composition cannot change it.
 double stream_uniform(uint64_t seed, uint64_t sample, uint64_t step);
+
+// A request seed derived from a run's seed and the request's index (non-negative, well mixed), so that
+// requests of one run get unrelated streams.
+int64_t request_seed(int64_t base, int64_t index);
 
 }  // namespace aha::rollout

@@ -118,6 +118,10 @@ expect_error "generate bad range" "sampling.top_p: expected in (0, 1] (1 = off)"
     "$AHA" generate --model "$tiny" --prompts "$tmp/ok.jsonl" --top-p 1.5
 expect_error "generate too long" "--max-tokens: the longest prompt (2 tokens) + 5000 new tokens exceeds the model's max_position_embeddings (2048)" \
     "$AHA" generate --model "$tiny" --prompts "$tmp/ok.jsonl" --max-tokens 5000
+expect_error "generate bad block size" "engine.block_size: expected 1..1024" \
+    "$AHA" generate --model "$tiny" --prompts "$tmp/ok.jsonl" --block-size 0
+expect_error "generate cache too small" "needs 3 KV blocks and the cache has 1; raise engine.kv_cache_bytes" \
+    "$AHA" generate --model "$tiny" --prompts "$tmp/ok.jsonl" --max-tokens 40 --block-size 16 --kv-cache-memory 40KB
 
 [ $failures -eq 0 ] || { echo "$failures failure(s)"; exit 1; }
 echo "all bad-input checks passed"

@@ -119,10 +119,11 @@ torch::Tensor paged_logits(CausalLM& m,
     int64_t done = 0;
     for (int64_t n : chunks) {
         auto batch = PagedBatch::build(kv, l.tables, {n}, {done});
+        torch::Tensor fresh;  // each chunk's logits in their own buffer
         auto chunk =
             torch::tensor(std::vector<int64_t>(ids.begin() + done, ids.begin() + done + n));
         out.push_back(
-            m->forward_paged(chunk, torch::arange(done, done + n), batch, torch::arange(n)));
+            m->forward_paged(chunk, torch::arange(done, done + n), batch, torch::arange(n), fresh));
         done += n;
     }
     return torch::cat(out, 0);
