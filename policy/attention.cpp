@@ -89,10 +89,13 @@ torch::Tensor AttentionImpl::paged_forward(const torch::Tensor& q, const torch::
                                            const PagedBatch& batch) {
     // q [1, H, N, D], k/v [1, Hkv, N, D] -> [N, H, D]
     auto& kv = *batch.kv;
-    kv.keys[layer_].index_put_({batch.slot_block, torch::indexing::Slice(), batch.slot_offset}, k[0].transpose(0, 1));
+    using torch::indexing::Slice;
+    // keys [NB, Hkv, D, BS] (column layout): each token fills column slot_offset of its block
+    kv.keys[layer_].index_put_({batch.slot_block, Slice(), Slice(), batch.slot_offset}, k[0].transpose(0, 1));
     kv.values[layer_].index_put_({batch.slot_block, torch::indexing::Slice(), batch.slot_offset}, v[0].transpose(0, 1));
     const double scale = 1.0 / std::sqrt(static_cast<double>(c_.head_dim()));
-    return paged_attention(q[0].transpose(0, 1), kv.keys[layer_], kv.values[layer_], c_.head_dim(), batch, scale);
+    return paged_attention(q[0].transpose(0, 1), kv.keys[layer_], kv.values[layer_], c_.head_dim(), batch, scale,
+                           KeyLayout::kColumns);
 }
 
 MlaAttentionImpl::MlaAttentionImpl(const TransformerConfig& c, int layer) : c_(c), layer_(layer) {
@@ -169,7 +172,8 @@ torch::Tensor MlaAttentionImpl::paged_forward(const torch::Tensor& q_nope,
     auto w_uv = w.narrow(1, nope, vd);                                                           // [H, vd, L]
     auto q_latent = torch::bmm(q_nope[0], w_uk);                                                 // [H, N, L]
     auto query = torch::cat({q_latent, q_rot[0]}, -1).transpose(0, 1);                          // [N, H, L+rope]
-    auto out_latent = paged_attention(query, kv.keys[layer_], kv.keys[layer_], L, batch, scale_);  // [N, H, L]
+    auto out_latent =
+        paged_attention(query, kv.keys[layer_], kv.keys[layer_], L, batch, scale_, KeyLayout::kRows);  // [N, H, L]
     return torch::bmm(out_latent.transpose(0, 1), w_uv.transpose(1, 2)).transpose(0, 1);        // [N, H, vd]
 }
 

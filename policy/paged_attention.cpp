@@ -15,7 +15,6 @@ int64_t key_dim(const TransformerConfig& c) {
     return c.mla.enabled ? c.mla.kv_lora_rank + c.mla.qk_rope_head_dim : c.head_dim();
 }
 
-int64_t kv_heads(const TransformerConfig& c) { return c.mla.enabled ? 1 : c.num_kv_heads; }
 
 }  // namespace
 
@@ -28,8 +27,11 @@ PagedKV PagedKV::allocate(const TransformerConfig& c,
     PagedKV kv;
     kv.num_blocks = num_blocks;
     kv.block_size = block_size;
+    kv.key_layout = c.mla.enabled ? KeyLayout::kRows : KeyLayout::kColumns;
     for (int l = 0; l < c.num_layers; ++l) {
-        kv.keys.push_back(torch::empty({num_blocks, kv_heads(c), block_size, key_dim(c)}, o));
+        kv.keys.push_back(
+            c.mla.enabled ? torch::empty({num_blocks, 1, block_size, key_dim(c)}, o)
+                          : torch::empty({num_blocks, c.num_kv_heads, key_dim(c), block_size}, o));
         kv.values.push_back(
             c.mla.enabled
                 ? kv.keys.back()
@@ -115,8 +117,9 @@ namespace {
 
 struct KernelArgs {
     const float* q;  // [N, H, Dk]
-    const void* k;   // [NB, Hkv, BS, Dk]
+    const void* k;   // [NB, Hkv, BS, Dk], or [NB, Hkv, Dk, BS] when k_columns
     const void* v;   // [NB, Hkv, BS, v_row]
+    bool k_columns;
     const int32_t* block_tables;
     int64_t table_width;
     const int64_t* token_seq;    // [N] sequence of each token
@@ -149,29 +152,46 @@ inline __attribute__((always_inline)) void scale_row(float* y, float a, int64_t 
 // blocks with an online softmax.
 template <typename T>
 inline __attribute__((always_inline)) void attend(const KernelArgs& a, int64_t begin, int64_t end) {
-    const int64_t G = a.H / a.Hkv;
-    std::vector<float> scores(static_cast<size_t>(a.BS)), acc(static_cast<size_t>(G * a.Dv));
+    const int64_t G = a.H / a.Hkv, BS = a.BS;
+    std::vector<float> scores(static_cast<size_t>(G * BS)), acc(static_cast<size_t>(G * a.Dv));
     std::vector<float> m(static_cast<size_t>(G)), l(static_cast<size_t>(G));
     const auto* k = static_cast<const T*>(a.k);
     const auto* v = static_cast<const T*>(a.v);
-    const int64_t k_block = a.Hkv * a.BS * a.Dk, v_block = a.Hkv * a.BS * a.v_row;
+    const int64_t k_block = a.Hkv * BS * a.Dk, v_block = a.Hkv * BS * a.v_row;
     for (int64_t task = begin; task < end; ++task) {
         const int64_t t = task / a.Hkv, g = task % a.Hkv;
         const int64_t limit = a.token_limit[t];
         const int32_t* table = a.block_tables + a.token_seq[t] * a.table_width;
+        const float* q = a.q + (t * a.H + g * G) * a.Dk;  // the G query heads [G, Dk]
         std::fill(m.begin(), m.end(), -std::numeric_limits<float>::infinity());
         std::fill(l.begin(), l.end(), 0.f);
         std::fill(acc.begin(), acc.end(), 0.f);
-        for (int64_t blk = 0, pos = 0; pos < limit; ++blk, pos += a.BS) {
-            const int64_t n = std::min(a.BS, limit - pos);
-            const T* kb = k + table[blk] * k_block + g * a.BS * a.Dk;
-            const T* vb = v + table[blk] * v_block + g * a.BS * a.v_row;
+        for (int64_t blk = 0, pos = 0; pos < limit; ++blk, pos += BS) {
+            const int64_t n = std::min(BS, limit - pos);
+            const T* kb = k + table[blk] * k_block + g * BS * a.Dk;
+            const T* vb = v + table[blk] * v_block + g * BS * a.v_row;
+            // scores [G, BS] of this block
+            if (a.k_columns) {
+                // Keys stored column-wise: each key dimension is one contiguous row of BS
+                // positions, so q.k for the whole block is Dk vector multiply-adds per head.
+                std::fill(scores.begin(), scores.end(), 0.f);
+                for (int64_t d = 0; d < a.Dk; ++d) {
+                    const T* column = kb + d * BS;
+                    for (int64_t j = 0; j < G; ++j)
+                        axpy(scores.data() + j * BS, q[j * a.Dk + d], column, BS);
+                }
+            } else {
+                for (int64_t j = 0; j < G; ++j) {
+                    for (int64_t p = 0; p < n; ++p)
+                        scores[j * BS + p] = dot(q + j * a.Dk, kb + p * a.Dk, a.Dk);
+                }
+            }
             for (int64_t j = 0; j < G; ++j) {
-                const float* qh = a.q + (t * a.H + g * G + j) * a.Dk;
+                float* sj = scores.data() + j * BS;
                 float block_max = -std::numeric_limits<float>::infinity();
                 for (int64_t p = 0; p < n; ++p) {
-                    scores[p] = dot(qh, kb + p * a.Dk, a.Dk) * a.scale;
-                    block_max = std::max(block_max, scores[p]);
+                    sj[p] *= a.scale;
+                    block_max = std::max(block_max, sj[p]);
                 }
                 float* accj = acc.data() + j * a.Dv;
                 const float new_max = std::max(m[j], block_max);
@@ -182,7 +202,7 @@ inline __attribute__((always_inline)) void attend(const KernelArgs& a, int64_t b
                     m[j] = new_max;
                 }
                 for (int64_t p = 0; p < n; ++p) {
-                    const float w = std::exp(scores[p] - new_max);
+                    const float w = std::exp(sj[p] - new_max);
                     l[j] += w;
                     axpy(accj, w, vb + p * a.v_row, a.Dv);
                 }
@@ -211,18 +231,25 @@ void attend_any(const KernelArgs& a, torch::ScalarType dtype, int64_t begin, int
     }
 }
 
+int64_t key_dim_of(const torch::Tensor& k_pool, KeyLayout layout) {
+    return k_pool.size(layout == KeyLayout::kColumns ? 2 : 3);
+}
+
 void check_shapes(const torch::Tensor& q,
                   const torch::Tensor& k_pool,
                   const torch::Tensor& v_pool,
                   int64_t v_dim,
-                  const PagedBatch& batch) {
+                  const PagedBatch& batch,
+                  KeyLayout layout) {
     TORCH_CHECK(q.dim() == 3 && k_pool.dim() == 4 && v_pool.dim() == 4,
                 "paged_attention: q [N, H, Dk], pools 4-d");
-    TORCH_CHECK(q.size(2) == k_pool.size(3),
+    TORCH_CHECK(q.size(2) == key_dim_of(k_pool, layout),
                 "paged_attention: query dim ",
                 q.size(2),
                 " != key dim ",
-                k_pool.size(3));
+                key_dim_of(k_pool, layout));
+    TORCH_CHECK(k_pool.numel() / k_pool.size(0) / k_pool.size(1) / q.size(2) == v_pool.size(2),
+                "paged_attention: key and value pools disagree on the block size");
     TORCH_CHECK(q.size(1) % k_pool.size(1) == 0,
                 "paged_attention: query heads must be a multiple of KV heads");
     TORCH_CHECK(v_dim > 0 && v_dim <= v_pool.size(3), "paged_attention: v_dim out of range");
@@ -241,10 +268,12 @@ torch::Tensor paged_attention(const torch::Tensor& q,
                               const torch::Tensor& v_pool,
                               int64_t v_dim,
                               const PagedBatch& batch,
-                              double scale) {
-    if (!q.device().is_cpu())
-        return paged_attention_reference(q, k_pool, v_pool, v_dim, batch, scale);
-    check_shapes(q, k_pool, v_pool, v_dim, batch);
+                              double scale,
+                              KeyLayout layout) {
+    if (!q.device().is_cpu()) {
+        return paged_attention_reference(q, k_pool, v_pool, v_dim, batch, scale, layout);
+    }
+    check_shapes(q, k_pool, v_pool, v_dim, batch, layout);
     TORCH_CHECK(k_pool.is_contiguous() && v_pool.is_contiguous() &&
                     k_pool.scalar_type() == v_pool.scalar_type(),
                 "paged_attention: pools must be contiguous and of one dtype");
@@ -264,6 +293,7 @@ torch::Tensor paged_attention(const torch::Tensor& q,
     KernelArgs a{qf.data_ptr<float>(),
                  k_pool.data_ptr(),
                  v_pool.data_ptr(),
+                 layout == KeyLayout::kColumns,
                  batch.block_tables.data_ptr<int32_t>(),
                  batch.block_tables.size(1),
                  token_seq.data(),
@@ -273,7 +303,7 @@ torch::Tensor paged_attention(const torch::Tensor& q,
                  q.size(2),
                  v_dim,
                  v_pool.size(3),
-                 k_pool.size(2),
+                 v_pool.size(2),
                  static_cast<float>(scale),
                  out.data_ptr<float>()};
     const auto dtype = k_pool.scalar_type();
@@ -290,13 +320,16 @@ torch::Tensor paged_attention_reference(const torch::Tensor& q,
                                         const torch::Tensor& v_pool,
                                         int64_t v_dim,
                                         const PagedBatch& batch,
-                                        double scale) {
-    check_shapes(q, k_pool, v_pool, v_dim, batch);
-    const int64_t N = q.size(0), H = q.size(1), Hkv = k_pool.size(1), BS = k_pool.size(2);
+                                        double scale,
+                                        KeyLayout layout) {
+    check_shapes(q, k_pool, v_pool, v_dim, batch, layout);
+    const int64_t N = q.size(0), H = q.size(1), Hkv = k_pool.size(1), BS = v_pool.size(2);
     const int64_t S = batch.context_len.size(0), width = batch.block_tables.size(1);
     auto device = q.device();
     auto tables = batch.block_tables.to(torch::kLong).to(device).flatten();  // [S*W]
-    auto keys = k_pool.index_select(0, tables)
+    auto key_rows =
+        layout == KeyLayout::kColumns ? k_pool.transpose(2, 3) : k_pool;  // [NB, Hkv, BS, Dk]
+    auto keys = key_rows.index_select(0, tables)
                     .view({S, width, Hkv, BS, -1})
                     .permute({0, 2, 1, 3, 4})
                     .reshape({S, Hkv, width * BS, -1});  // [S, Hkv, L, Dk]

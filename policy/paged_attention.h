@@ -16,15 +16,21 @@
 
 namespace aha::policy {
 
-// Per layer: keys [num_blocks, Hkv, block_size, Dk], values [num_blocks, Hkv, block_size, Dv].
-// MLA caches one row per position, [normalised latent | rotated key] (Hkv = 1, Dk = kv_lora_rank +
-// qk_rope_head_dim), and reads its values from the first kv_lora_rank entries of the same row
-// (values[l] is keys[l]).
+// How keys sit inside a block: one row per position ([.., block_size, Dk]), or one row per key
+// dimension
+// ([.., Dk, block_size]), which lets the CPU kernel score a whole block with vector multiply-adds.
+enum class KeyLayout { kRows, kColumns };
+
+// Per layer: keys [num_blocks, Hkv, Dk, block_size] (KeyLayout::kColumns), values
+// [num_blocks, Hkv, block_size, Dv]. MLA caches one row per position, [normalised latent | rotated
+// key] (Hkv = 1, Dk = kv_lora_rank + qk_rope_head_dim; KeyLayout::kRows), and reads its values from
+// the first kv_lora_rank entries of the same row (values[l] is keys[l]).
 struct PagedKV {
     std::vector<torch::Tensor> keys;
     std::vector<torch::Tensor> values;
     int64_t num_blocks = 0;
     int64_t block_size = 0;
+    KeyLayout key_layout = KeyLayout::kColumns;
 
     // Pools are allocated uninitialised: memory is committed as blocks are first written.
     static PagedKV allocate(const TransformerConfig& c,
@@ -57,17 +63,18 @@ struct PagedBatch {
                             const std::vector<int64_t>& first_position);
 };
 
-// q [N, H, Dk] -> [N, H, v_dim]. k_pool/v_pool as in PagedKV (v_dim <= v_pool.size(-1): the first
-// v_dim entries of each value row are read). Causal within each sequence as described above;
-// softmax(q.k * scale). CPU: a fused kernel that reads each block in place (fp32 accumulation,
-// online softmax, the query heads of one KV head share each read). Other devices:
-// paged_attention_reference.
+// q [N, H, Dk] -> [N, H, v_dim]. k_pool/v_pool as in PagedKV, keys in `layout` (v_dim <=
+// v_pool.size(-1): the first v_dim entries of each value row are read). Causal within each sequence
+// as described above; softmax(q.k * scale). CPU: a fused kernel that reads each block in place
+// (fp32 accumulation, online softmax, the query heads of one KV head share each read). Other
+// devices: paged_attention_reference.
 torch::Tensor paged_attention(const torch::Tensor& q,
                               const torch::Tensor& k_pool,
                               const torch::Tensor& v_pool,
                               int64_t v_dim,
                               const PagedBatch& batch,
-                              double scale);
+                              double scale,
+                              KeyLayout layout);
 
 // The same with tensor ops only (gathers each sequence's blocks, then scaled_dot_product_attention
 // with a mask): any device; the CPU kernel's reference in tests.
@@ -76,6 +83,7 @@ torch::Tensor paged_attention_reference(const torch::Tensor& q,
                                         const torch::Tensor& v_pool,
                                         int64_t v_dim,
                                         const PagedBatch& batch,
-                                        double scale);
+                                        double scale,
+                                        KeyLayout layout);
 
 }  // namespace aha::policy

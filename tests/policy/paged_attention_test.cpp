@@ -43,8 +43,13 @@ Layout scattered_layout(const std::vector<std::pair<int64_t, int64_t>>& seqs,
     return l;
 }
 
-void expect_kernel_matches_reference(
-    int64_t H, int64_t Hkv, int64_t Dk, int64_t Dv, torch::ScalarType dtype, double tolerance) {
+void expect_kernel_matches_reference(int64_t H,
+                                     int64_t Hkv,
+                                     int64_t Dk,
+                                     int64_t Dv,
+                                     torch::ScalarType dtype,
+                                     KeyLayout layout,
+                                     double tolerance) {
     torch::manual_seed(1);
     const int64_t BS = 4, NB = 40;
     // Decode (1 new after 9 cached), chunked prefill (5 after 6), fresh prefill (7), a
@@ -53,36 +58,53 @@ void expect_kernel_matches_reference(
     PagedKV kv;
     kv.num_blocks = NB;
     kv.block_size = BS;
-    kv.keys.push_back(torch::randn({NB, Hkv, BS, Dk}).to(dtype));
-    kv.values.push_back(Dv == Dk && H != Hkv ? torch::randn({NB, Hkv, BS, Dv}).to(dtype)
-                                             : kv.keys.back());
+    const bool shared_rows =
+        layout == KeyLayout::kRows && Dv < Dk;  // MLA: values inside the key rows
+    kv.keys.push_back(layout == KeyLayout::kColumns ? torch::randn({NB, Hkv, Dk, BS}).to(dtype)
+                                                    : torch::randn({NB, Hkv, BS, Dk}).to(dtype));
+    kv.values.push_back(shared_rows ? kv.keys.back() : torch::randn({NB, Hkv, BS, Dv}).to(dtype));
     auto batch = PagedBatch::build(kv, l.tables, l.num_tokens, l.first_position);
     const int64_t N = batch.query_start[-1].item<int64_t>();
     auto q = torch::randn({N, H, Dk}).to(dtype);
     const double scale = 0.37;
-    auto got = paged_attention(q, kv.keys[0], kv.values[0], Dv, batch, scale).to(torch::kFloat32);
+    auto got =
+        paged_attention(q, kv.keys[0], kv.values[0], Dv, batch, scale, layout).to(torch::kFloat32);
     auto want = paged_attention_reference(q.to(torch::kFloat32),
                                           kv.keys[0].to(torch::kFloat32),
                                           kv.values[0].to(torch::kFloat32),
                                           Dv,
                                           batch,
-                                          scale);
+                                          scale,
+                                          layout);
     ASSERT_EQ(got.sizes(), (std::vector<int64_t>{N, H, Dv}));
     EXPECT_LT((got - want).abs().max().item<double>(), tolerance);
+    if (layout == KeyLayout::kColumns) {
+        // The same keys stored row-wise give the same reference result.
+        auto rows = kv.keys[0].to(torch::kFloat32).transpose(2, 3).contiguous();
+        auto again = paged_attention_reference(q.to(torch::kFloat32),
+                                               rows,
+                                               kv.values[0].to(torch::kFloat32),
+                                               Dv,
+                                               batch,
+                                               scale,
+                                               KeyLayout::kRows);
+        EXPECT_LT((again - want).abs().max().item<double>(), 1e-6);
+    }
 }
 
 TEST(PagedAttentionTest, KernelMatchesReferenceForGroupedQueryHeads) {
-    expect_kernel_matches_reference(8, 2, 16, 16, torch::kFloat32, 1e-5);
+    expect_kernel_matches_reference(8, 2, 16, 16, torch::kFloat32, KeyLayout::kColumns, 1e-5);
+    expect_kernel_matches_reference(8, 2, 16, 16, torch::kFloat32, KeyLayout::kRows, 1e-5);
 }
 
 TEST(PagedAttentionTest, KernelMatchesReferenceForOneSharedLatentHead) {
     // MLA's absorbed layout: keys [latent | rope] of 24, values = the first 16 entries of the same
     // rows.
-    expect_kernel_matches_reference(4, 1, 24, 16, torch::kFloat32, 1e-5);
+    expect_kernel_matches_reference(4, 1, 24, 16, torch::kFloat32, KeyLayout::kRows, 1e-5);
 }
 
 TEST(PagedAttentionTest, KernelMatchesReferenceInBfloat16) {
-    expect_kernel_matches_reference(8, 2, 16, 16, torch::kBFloat16, 2e-2);
+    expect_kernel_matches_reference(8, 2, 16, 16, torch::kBFloat16, KeyLayout::kColumns, 2e-2);
 }
 
 TEST(PagedAttentionTest, ReferenceIgnoresNaNInUnwrittenSlots) {
@@ -95,12 +117,13 @@ TEST(PagedAttentionTest, ReferenceIgnoresNaNInUnwrittenSlots) {
     kv.values[0].narrow(0, 2, 1).narrow(2, 0, 3).normal_();
     auto batch = PagedBatch::build(kv, {{2}}, {1}, {2});
     auto q = torch::randn({1, 2, 8});
-    EXPECT_FALSE(paged_attention_reference(q, kv.keys[0], kv.values[0], 8, batch, 1.0)
-                     .isnan()
-                     .any()
-                     .item<bool>());
     EXPECT_FALSE(
-        paged_attention(q, kv.keys[0], kv.values[0], 8, batch, 1.0).isnan().any().item<bool>());
+        paged_attention_reference(q, kv.keys[0], kv.values[0], 8, batch, 1.0, KeyLayout::kRows)
+            .isnan()
+            .any()
+            .item<bool>());
+    EXPECT_FALSE(
+        paged_attention(q, kv.keys[0], kv.values[0], 8, batch, 1.0, KeyLayout::kRows).isnan().any().item<bool>());
 }
 
 TransformerConfig hf(const std::string& json) {
