@@ -1,7 +1,8 @@
 // Rollout throughput benchmark (scripts/bench/rollout.sh): the rollout engine samples PROMPTS
 // prompts x N completions of exactly NEW_TOKENS tokens (no early stop) from a checkpoint and prints
 // one JSON line with tokens per second and the engine's statistics. usage: aha_bench_rollout
-// CHECKPOINT_DIR PROMPT_LEN PROMPTS N NEW_TOKENS THREADS REPEATS
+// CHECKPOINT_DIR PROMPT_LEN PROMPTS N NEW_TOKENS THREADS REPEATS [DTYPE] (DTYPE: float32, bfloat16,
+// float16 or auto, the default: as stored)
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -12,9 +13,9 @@
 #include "rollout/engine.h"
 
 int main(int argc, char** argv) {
-    if (argc != 8) {
+    if (argc != 8 && argc != 9) {
         std::fprintf(stderr,
-                     "usage: %s CHECKPOINT_DIR PROMPT_LEN PROMPTS N NEW_TOKENS THREADS REPEATS\n",
+                     "usage: %s CHECKPOINT_DIR PROMPT_LEN PROMPTS N NEW_TOKENS THREADS REPEATS [DTYPE]\n",
                      argv[0]);
         return 2;
     }
@@ -24,7 +25,7 @@ int main(int argc, char** argv) {
         const int new_tokens = std::atoi(argv[5]), threads = std::atoi(argv[6]),
                   repeats = std::atoi(argv[7]);
         torch::set_num_threads(threads);
-        aha::policy::CausalLM model = aha::policy::load_model(argv[1]);
+        aha::policy::CausalLM model = aha::policy::load_model(argv[1], argc == 9 ? argv[8] : "auto");
         model->eval();
         const int vocab = model->config().vocab_size;
         aha::rollout::EngineConfig config;

@@ -21,11 +21,14 @@ EvalResult evaluate(policy::CausalLM& model,
                     const verifiers::RewardConfig& reward,
                     int batch_size) {
     EvalResult r;
+    rollout::EngineConfig config = GrpoConfig::default_engine();
+    config.max_num_seqs = std::max(1, batch_size);
+    rollout::Engine engine(model, config, {tokenizer.eos_id()});
     double len_correct = 0, len_wrong = 0, n_correct = 0, n_wrong = 0;
     for (size_t begin = 0; begin < items.size(); begin += batch_size) {
         size_t end = std::min(items.size(), begin + static_cast<size_t>(batch_size));
         std::vector<PromptItem> batch(items.begin() + begin, items.begin() + end);
-        ScoredRollout s = sample_and_score(model, tokenizer, batch, 1, sampling, named_reward(reward));
+        ScoredRollout s = sample_and_score(engine, tokenizer, batch, 1, sampling, named_reward(reward));
         auto lengths = s.rollout.completion_valid.sum(1);
         for (size_t i = 0; i < batch.size(); ++i) {
             bool ok = s.results[i].verdict == verifiers::Verdict::kCorrect;

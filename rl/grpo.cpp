@@ -26,6 +26,7 @@ GrpoConfig GrpoConfig::from_json(ConfigReader r) {
         .read("advantage", c.advantage)
         .read("shuffle_rewards", c.shuffle_rewards)
         .read("gradient_checkpointing", c.gradient_checkpointing);
+    c.engine = rollout::EngineConfig::from_json(r.child("engine"), default_engine());
     {
         ConfigReader moe = r.child("moe");
         moe.read("bias_update_rate", c.moe.bias_update_rate).read("aux_loss_coef", c.moe.aux_loss_coef);
@@ -55,7 +56,15 @@ Json GrpoConfig::to_json() const {
             {"moe", {{"bias_update_rate", moe.bias_update_rate}, {"aux_loss_coef", moe.aux_loss_coef}}},
             {"loss", loss.to_json()},
             {"reward", reward.to_json()},
-            {"sampling", sampling.to_json()}};
+            {"sampling", sampling.to_json()},
+            {"engine", engine.to_json()}};
+}
+
+rollout::EngineConfig GrpoConfig::default_engine() {
+    rollout::EngineConfig e;
+    e.max_num_seqs = 4096;
+    e.max_num_batched_tokens = 8192;
+    return e;
 }
 
 void GrpoConfig::validate(const std::string& path) const {
@@ -77,6 +86,8 @@ void GrpoConfig::validate(const std::string& path) const {
     loss.validate(path + ".loss");
     reward.validate(path + ".reward");
     sampling.validate(path + ".sampling");
+    engine.validate(path + ".engine");
+    config_require(engine.max_num_seqs >= group_size, path + ".engine.max_num_seqs", "expected >= group_size (a group runs at once)");
     config_require(sampling.temperature > 0, path + ".sampling.temperature", "RL needs sampling (> 0)");
 }
 
@@ -105,19 +116,24 @@ RewardFn named_reward(const verifiers::RewardConfig& config) {
     };
 }
 
-ScoredRollout sample_and_score(policy::CausalLM& model,
+ScoredRollout sample_and_score(rollout::Engine& engine,
                                const policy::CharTokenizer& tokenizer,
                                const std::vector<PromptItem>& items,
                                int group_size,
                                const rollout::SamplingParams& sampling,
                                const RewardFn& reward) {
-    std::vector<std::vector<int>> prompts;
-    for (const auto& item : items) {
-        std::vector<int> ids = tokenizer.encode("<bos>" + item.prompt);
-        for (int g = 0; g < group_size; ++g) prompts.push_back(ids);
+    std::vector<rollout::Request> requests;
+    for (size_t i = 0; i < items.size(); ++i) {
+        rollout::Request r;
+        r.prompt = tokenizer.encode("<bos>" + items[i].prompt);
+        r.params = sampling;
+        r.params.n = group_size;
+        r.params.logprobs = true;
+        r.params.seed = rollout::request_seed(sampling.seed, static_cast<int64_t>(i));
+        requests.push_back(std::move(r));
     }
     ScoredRollout s;
-    s.rollout = rollout::generate(model, prompts, sampling, tokenizer.eos_id(), tokenizer.pad_id());
+    s.rollout = rollout::run_to_rollout(engine, std::move(requests), tokenizer.pad_id());
     const int64_t n = s.rollout.size();
     s.rewards = torch::zeros({n}, torch::kFloat32);
     for (int64_t i = 0; i < n; ++i) {
@@ -170,6 +186,7 @@ GrpoTrainer::GrpoTrainer(policy::CausalLM policy, const policy::CharTokenizer& t
     if (config_.moe.aux_loss_coef > 0 && !arch.is_moe()) {
         throw ConfigError("rl.moe.aux_loss_coef: the policy (" + arch.model_type + ") is not a mixture of experts; expected 0");
     }
+    engine_ = std::make_unique<rollout::Engine>(policy_, config_.engine, std::vector<int>{tokenizer_.eos_id()});
     policy_->set_gradient_checkpointing(config_.gradient_checkpointing);
     policy_->set_aux_loss(config_.moe.aux_loss_coef > 0);
     std::vector<torch::Tensor> trained = policy_->parameters();
@@ -190,7 +207,7 @@ StepMetrics GrpoTrainer::step(const std::vector<PromptItem>& items, int step) {
     Stopwatch clock;
     rollout::SamplingParams sampling = config_.sampling;
     sampling.seed = config_.sampling.seed * 1000003 + step;
-    ScoredRollout scored = sample_and_score(policy_, tokenizer_, items, config_.group_size, sampling, reward_);
+    ScoredRollout scored = sample_and_score(*engine_, tokenizer_, items, config_.group_size, sampling, reward_);
     m.seconds_rollout = clock.seconds();
     clock.reset();
 

@@ -13,6 +13,7 @@
 #include "policy/char_tokenizer.h"
 #include "policy/transformer.h"
 #include "rl/losses.h"
+#include "rollout/engine.h"
 #include "rollout/sampler.h"
 #include "verifiers/reward.h"
 
@@ -46,7 +47,11 @@ struct GrpoConfig {
     PolicyLossConfig loss;
     verifiers::RewardConfig reward;
     rollout::SamplingParams sampling;
+    // The rollout engine's batching and KV-cache limits (key `engine`); by default every completion of
+    // a step runs at once.
+    rollout::EngineConfig engine = default_engine();
 
+    static rollout::EngineConfig default_engine();
     static GrpoConfig from_json(ConfigReader r);
     Json to_json() const;
     void validate(const std::string& path) const;
@@ -86,8 +91,10 @@ using RewardFn = std::function<verifiers::VerifierResult(const std::string& comp
 // The configured named reward as a RewardFn.
 RewardFn named_reward(const verifiers::RewardConfig& config);
 
-// Samples G completions for each item (each prompt repeated G times, contiguous) and scores them.
-ScoredRollout sample_and_score(policy::CausalLM& model,
+// Samples G completions for each item on the engine (the G samples of an item are consecutive rows
+// and share its prompt's KV blocks) and scores them. Item i is request i, seeded with
+// rollout::request_seed(sampling.seed, i).
+ScoredRollout sample_and_score(rollout::Engine& engine,
                                const policy::CharTokenizer& tokenizer,
                                const std::vector<PromptItem>& items,
                                int group_size,
@@ -107,6 +114,7 @@ class GrpoTrainer {
     StepMetrics step(const std::vector<PromptItem>& items, int step);
 
     policy::CausalLM& policy() { return policy_; }
+    rollout::Engine& engine() { return *engine_; }
 
  private:
     // The PPO-style update on one scored batch; fills loss/kl/clip/grad metrics.
@@ -116,6 +124,9 @@ class GrpoTrainer {
     double moe_step();
 
     policy::CausalLM policy_;
+    // Samples from policy_'s own parameter tensors (a handle, not a copy): every optimizer step
+    // updates them in place, so the next rollout uses the new weights with nothing copied.
+    std::unique_ptr<rollout::Engine> engine_;
     std::shared_ptr<policy::CausalLMImpl> reference_;
     policy::CharTokenizer tokenizer_;
     GrpoConfig config_;

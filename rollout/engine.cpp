@@ -10,8 +10,10 @@
 
 namespace aha::rollout {
 
-EngineConfig EngineConfig::from_json(ConfigReader r) {
-    EngineConfig c;
+EngineConfig EngineConfig::from_json(ConfigReader r) { return from_json(std::move(r), EngineConfig{}); }
+
+EngineConfig EngineConfig::from_json(ConfigReader r, EngineConfig defaults) {
+    EngineConfig c = defaults;
     r.read("block_size", c.block_size)
         .read("max_num_seqs", c.max_num_seqs)
         .read("max_num_batched_tokens", c.max_num_batched_tokens)
@@ -459,6 +461,39 @@ std::vector<Completion> Engine::run(std::vector<Request> requests) {
         return std::tie(a.request, a.sample) < std::tie(b.request, b.sample);
     });
     return mine;
+}
+
+Rollout run_to_rollout(Engine& engine, std::vector<Request> requests, int pad_id) {
+    std::vector<std::vector<int>> prompts;
+    for (size_t i = 0; i < requests.size(); ++i) {
+        const auto& r = requests[i];
+        config_require(r.params.logprobs,
+                       "request " + std::to_string(i) + ".sampling.logprobs",
+                       "expected true (the trainer needs the rollout's log-probs)");
+        for (int k = 0; k < r.params.n; ++k) prompts.push_back(r.prompt);
+    }
+    const auto completions = engine.run(std::move(requests));
+    TORCH_CHECK(completions.size() == prompts.size(), "run_to_rollout: completion count mismatch");
+    Rollout out;
+    std::tie(out.prompt_ids, out.prompt_valid) = left_pad(prompts, pad_id);
+    size_t width = 0;
+    for (const auto& c : completions) width = std::max(width, c.token_ids.size());
+    const auto n = static_cast<int64_t>(completions.size()), C = static_cast<int64_t>(width);
+    out.completion_ids = torch::full({n, C}, pad_id, torch::kLong);
+    out.completion_valid = torch::zeros({n, C}, torch::kBool);
+    out.logprobs = torch::zeros({n, C}, torch::kFloat32);
+    auto ids = out.completion_ids.accessor<int64_t, 2>();
+    auto valid = out.completion_valid.accessor<bool, 2>();
+    auto lp = out.logprobs.accessor<float, 2>();
+    for (int64_t i = 0; i < n; ++i) {
+        const auto& c = completions[static_cast<size_t>(i)];
+        for (size_t t = 0; t < c.token_ids.size(); ++t) {
+            ids[i][static_cast<int64_t>(t)] = c.token_ids[t];
+            valid[i][static_cast<int64_t>(t)] = true;
+            lp[i][static_cast<int64_t>(t)] = c.logprobs[t];
+        }
+    }
+    return out;
 }
 
 }  // namespace aha::rollout

@@ -61,6 +61,8 @@ struct EngineConfig {
     int64_t num_blocks = 0;          // > 0: this many blocks instead of kv_cache_bytes
 
     static EngineConfig from_json(ConfigReader r);
+    // Keys absent from the JSON keep their value in `defaults`.
+    static EngineConfig from_json(ConfigReader r, EngineConfig defaults);
     Json to_json() const;
     void validate(const std::string& path) const;
 };
@@ -186,5 +188,10 @@ class Engine {
     EngineStats stats_;
     torch::Tensor logits_buffer_;  // [E, V], reused by every step
 };
+
+// Runs `requests` on the engine and packs the completions into the trainer's padded Rollout: row
+// order (request, sample), so the n samples of a prompt are consecutive rows; prompts left-padded
+// and completions right-padded with pad_id. Every request must record log-probs.
+Rollout run_to_rollout(Engine& engine, std::vector<Request> requests, int pad_id);
 
 }  // namespace aha::rollout

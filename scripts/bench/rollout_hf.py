@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Reference side of scripts/bench/rollout.sh: HF transformers generate() (KV cache, sampling at
 temperature 1, num_return_sequences=N, no early stop) on the same checkpoint, prompts and sizes as
-aha_bench_rollout. usage: rollout_hf.py CKPT PROMPT_LEN PROMPTS N NEW_TOKENS THREADS REPEATS"""
+aha_bench_rollout. usage: rollout_hf.py CKPT PROMPT_LEN PROMPTS N NEW_TOKENS THREADS REPEATS [DTYPE]"""
 import json
 import sys
 import time
@@ -9,9 +9,10 @@ import time
 import torch
 from transformers import AutoModelForCausalLM
 
-ckpt, prompt_len, batch, n, new_tokens, threads, repeats = sys.argv[1], *map(int, sys.argv[2:])
+ckpt, prompt_len, batch, n, new_tokens, threads, repeats = sys.argv[1], *map(int, sys.argv[2:8])
+dtype = getattr(torch, sys.argv[8] if len(sys.argv) > 8 else "float32")
 torch.set_num_threads(threads)
-model = AutoModelForCausalLM.from_pretrained(ckpt, dtype=torch.float32).eval()
+model = AutoModelForCausalLM.from_pretrained(ckpt, dtype=dtype).eval()
 vocab = model.config.vocab_size
 ids = torch.tensor([[3 + (b * 7 + t * 13) % (vocab - 3) for t in range(prompt_len)] for b in range(batch)])
 kwargs = dict(attention_mask=torch.ones_like(ids), do_sample=True, temperature=1.0, top_k=0, top_p=1.0,

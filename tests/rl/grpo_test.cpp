@@ -132,14 +132,38 @@ TEST(GrpoConfigTest, MoeControlsMustFitThePolicy) {
 TEST(GrpoLogprobTest, TrainingForwardReproducesSamplerLogprobs) {
     auto tok = tokenizer();
     auto model = tiny_model(tok.vocab_size());
+    rollout::Engine engine(model, GrpoConfig::default_engine(), {tok.eos_id()});
     rollout::SamplingParams s;
     s.max_new_tokens = 5;
     s.temperature = 0.8;
-    ScoredRollout sr = sample_and_score(model, tok, {{"?a", "b"}, {"?abc", "c"}}, 4, s, starts_with);
+    s.top_p = 0.9;
+    ScoredRollout sr = sample_and_score(engine, tok, {{"?a", "b"}, {"?abc", "c"}}, 4, s, starts_with);
+    ASSERT_EQ(sr.rollout.size(), 8);
+    // Rows 0-3 are item 0's group: one prompt.
+    EXPECT_TRUE(sr.rollout.prompt_ids[0].equal(sr.rollout.prompt_ids[3]));
+    EXPECT_FALSE(sr.rollout.prompt_ids[0].equal(sr.rollout.prompt_ids[4]));
     torch::NoGradGuard no_grad;
     auto lp = completion_logprobs(model, sr.rollout, 0.8);
     auto mask = sr.rollout.completion_valid;
-    EXPECT_TRUE(torch::allclose(lp.masked_select(mask), sr.rollout.logprobs.masked_select(mask), 1e-4, 1e-5));
+    EXPECT_LT((lp - sr.rollout.logprobs).masked_select(mask).abs().max().item<double>(), 1e-5);
+}
+
+TEST(GrpoLogprobTest, TheTrainersEngineSamplesFromTheUpdatedWeights) {
+    auto tok = tokenizer();
+    GrpoConfig c = small_config();
+    c.learning_rate = 3e-2;
+    GrpoTrainer trainer(tiny_model(tok.vocab_size()), tok, c, starts_with);
+    auto before = std::dynamic_pointer_cast<policy::CausalLMImpl>(trainer.policy()->clone());
+    std::vector<PromptItem> items = {{"?a", "b"}, {"?b", "b"}, {"?c", "b"}, {"?d", "b"}};
+    trainer.step(items, 1);
+    ScoredRollout sr = sample_and_score(trainer.engine(), tok, items, 4, c.sampling, starts_with);
+    torch::NoGradGuard no_grad;
+    auto mask = sr.rollout.completion_valid;
+    auto now = completion_logprobs(trainer.policy(), sr.rollout, 1.0);
+    policy::CausalLM old(before);
+    auto then = completion_logprobs(old, sr.rollout, 1.0);
+    EXPECT_LT((now - sr.rollout.logprobs).masked_select(mask).abs().max().item<double>(), 1e-5);
+    EXPECT_GT((then - sr.rollout.logprobs).masked_select(mask).abs().max().item<double>(), 1e-3);
 }
 
 }  // namespace
