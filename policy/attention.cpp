@@ -47,16 +47,17 @@ void AttentionImpl::reset() {
 
 torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const LayerContext& ctx) {
     const int64_t B = x.size(0), T = x.size(1), H = c_.num_heads, Hkv = c_.num_kv_heads, D = c_.head_dim();
-    auto q = q_proj(x).view({B, T, H, D});    // [B, T, H, D]
-    auto k = k_proj(x).view({B, T, Hkv, D});  // [B, T, Hkv, D]
+    const bool packed = ctx.paged != nullptr;
+    auto q = project(q_proj, x, packed).view({B, T, H, D});    // [B, T, H, D]
+    auto k = project(k_proj, x, packed).view({B, T, Hkv, D});  // [B, T, Hkv, D]
     if (c_.qk_norm) {
         q = q_norm(q);
         k = k_norm(k);
     }
     q = apply_rotary(q.transpose(1, 2), ctx.cos, ctx.sin, false);  // [B, H, T, D]
     k = apply_rotary(k.transpose(1, 2), ctx.cos, ctx.sin, false);  // [B, Hkv, T, D]
-    auto v = v_proj(x).view({B, T, Hkv, D}).transpose(1, 2);       // [B, Hkv, T, D]
-    if (ctx.paged) return o_proj(paged_forward(q, k, v, *ctx.paged).reshape({B, T, H * D}));
+    auto v = project(v_proj, x, packed).view({B, T, Hkv, D}).transpose(1, 2);  // [B, Hkv, T, D]
+    if (packed) return project(o_proj, paged_forward(q, k, v, *ctx.paged).reshape({B, T, H * D}), true);
     if (KVCache* cache = ctx.cache) {
         const int64_t start = cache->length;
         TORCH_CHECK(start + T <= cache->capacity(), "KV cache overflow: ", start + T, " > ", cache->capacity());

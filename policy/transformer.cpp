@@ -27,7 +27,7 @@ torch::Tensor DecoderLayerImpl::forward(const torch::Tensor& x, const LayerConte
     auto normed = input_layernorm(x);
     auto h = x + (attn ? attn(normed, ctx) : mla_attn(normed, ctx));  // [B, T, C]
     normed = post_attention_layernorm(h);
-    return h + (moe ? moe(normed, ctx.token_valid) : dense(normed));  // [B, T, C]
+    return h + (moe ? moe(normed, ctx.token_valid) : dense->forward_with(normed, ctx.paged != nullptr));  // [B, T, C]
 }
 
 // ---- activation checkpointing -------------------------------------------------------------------------
@@ -186,7 +186,8 @@ torch::Tensor CausalLMImpl::forward_paged(const torch::Tensor& input_ids,
         buffer = torch::empty({0}, h.options());
     }
     buffer.resize_({h.size(0), w.size(0)});
-    return torch::mm_out(buffer, h, w.t());  // [R, V]
+    project_into(buffer, h, w);  // [R, V]
+    return buffer;
 }
 
 int64_t CausalLMImpl::num_parameters() const {
