@@ -7,6 +7,8 @@
 #include <cmath>
 #include <limits>
 
+#include "core/vector_math.h"
+
 namespace aha::policy {
 
 namespace {
@@ -189,9 +191,10 @@ inline __attribute__((always_inline)) void attend(const KernelArgs& a, int64_t b
             for (int64_t j = 0; j < G; ++j) {
                 float* sj = scores.data() + j * BS;
                 float block_max = -std::numeric_limits<float>::infinity();
+#pragma omp simd reduction(max : block_max)
                 for (int64_t p = 0; p < n; ++p) {
                     sj[p] *= a.scale;
-                    block_max = std::max(block_max, sj[p]);
+                    block_max = sj[p] > block_max ? sj[p] : block_max;
                 }
                 float* accj = acc.data() + j * a.Dv;
                 const float new_max = std::max(m[j], block_max);
@@ -201,11 +204,15 @@ inline __attribute__((always_inline)) void attend(const KernelArgs& a, int64_t b
                     scale_row(accj, correction, a.Dv);
                     m[j] = new_max;
                 }
+                // The block's weights exp(s - max) in one vector pass, then the weighted values.
+                float block_sum = 0.f;
+#pragma omp simd reduction(+ : block_sum)
                 for (int64_t p = 0; p < n; ++p) {
-                    const float w = std::exp(sj[p] - new_max);
-                    l[j] += w;
-                    axpy(accj, w, vb + p * a.v_row, a.Dv);
+                    sj[p] = exp_nonpositive(sj[p] - new_max);
+                    block_sum += sj[p];
                 }
+                l[j] += block_sum;
+                for (int64_t p = 0; p < n; ++p) axpy(accj, sj[p], vb + p * a.v_row, a.Dv);
             }
         }
         for (int64_t j = 0; j < G; ++j) {

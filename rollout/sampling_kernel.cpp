@@ -3,34 +3,43 @@
 
 #include <ATen/Parallel.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
 #include <vector>
 
+#include "core/vector_math.h"
+
 namespace aha::rollout {
 
 namespace {
 
-// exp(x) for x <= 0 to about 1 ulp (Cephes' expf: Cody-Waite reduction by ln 2, degree-6
-// polynomial), written with plain arithmetic so that `omp simd` loops vectorise it. Inputs below
-// -87 are clamped (the result, ~1e-38, stays a normal float and is negligible next to the row
-// maximum's 1).
-inline __attribute__((always_inline)) float exp_nonpositive(float x) {
-    x = x < -87.f ? -87.f : x;
-    const float k = __builtin_floorf(x * 1.44269504088896341f + 0.5f);
-    const float r = (x - k * 0.693359375f) - k * -2.12194440e-4f;
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    p = p * r * r + r + 1.f;
-    const int32_t bits = (static_cast<int32_t>(k) + 127) << 23;
-    float scale;
-    std::memcpy(&scale, &bits, sizeof scale);
-    return p * scale;
+constexpr int64_t kBlock = 256;  // the cumulative walk first steps over sums of this many tokens
+
+// The first token whose cumulative mass exceeds target: over block sums, then inside the block. The
+// walk adds the same per-token values as the sums did, so it agrees with them up to rounding; if
+// rounding leaves the target past a block's end, the last token with mass is taken.
+inline __attribute__((always_inline)) int64_t walk(const float* e,
+                                                   const double* block_sums,
+                                                   int64_t V,
+                                                   double target) {
+    double acc = 0.0;
+    for (int64_t b = 0, begin = 0; begin < V; ++b, begin += kBlock) {
+        if (acc + block_sums[b] <= target) {
+            acc += block_sums[b];
+            continue;
+        }
+        const int64_t end = std::min(V, begin + kBlock);
+        for (int64_t v = begin; v < end; ++v) {
+            acc += static_cast<double>(e[v]);
+            if (acc > target) return v;
+        }
+        break;
+    }
+    int64_t last = V - 1;
+    while (last > 0 && e[last] == 0.f) --last;
+    return last;
 }
 
 inline __attribute__((always_inline)) void sample_row(const float* x,
@@ -38,6 +47,7 @@ inline __attribute__((always_inline)) void sample_row(const float* x,
                                                       double u,
                                                       double temperature,
                                                       float* e,
+                                                      double* block_sums,
                                                       int64_t* token,
                                                       float* logprob) {
     float m = -std::numeric_limits<float>::infinity();
@@ -45,30 +55,23 @@ inline __attribute__((always_inline)) void sample_row(const float* x,
     for (int64_t v = 0; v < V; ++v) m = x[v] > m ? x[v] : m;
     const bool greedy = temperature == 0.0;
     const float inv_t = greedy ? 1.f : static_cast<float>(1.0 / temperature);
+    // Separate loops, so that each vectorises: the exponentials, then their sums in double.
+#pragma omp simd
+    for (int64_t v = 0; v < V; ++v) e[v] = exp_nonpositive((x[v] - m) * inv_t);
     double sum = 0.0;
-#pragma omp simd reduction(+ : sum)
-    for (int64_t v = 0; v < V; ++v) {
-        e[v] = exp_nonpositive((x[v] - m) * inv_t);
-        sum += static_cast<double>(e[v]);
+    for (int64_t b = 0, begin = 0; begin < V; ++b, begin += kBlock) {
+        const int64_t end = std::min(V, begin + kBlock);
+        double block = 0.0;
+#pragma omp simd reduction(+ : block)
+        for (int64_t v = begin; v < end; ++v) block += static_cast<double>(e[v]);
+        block_sums[b] = block;
+        sum += block;
     }
     int64_t chosen = 0;
     if (greedy) {
         while (x[chosen] != m) ++chosen;
     } else {
-        const double target = u * sum;
-        double acc = 0.0;
-        chosen = -1;
-        for (int64_t v = 0; v < V; ++v) {
-            acc += static_cast<double>(e[v]);
-            if (acc > target) {
-                chosen = v;
-                break;
-            }
-        }
-        if (chosen < 0) {  // rounding left the target at the very end: the last token with mass
-            chosen = V - 1;
-            while (chosen > 0 && e[chosen] == 0.f) --chosen;
-        }
+        chosen = walk(e, block_sums, V, u * sum);
     }
     *token = chosen;
     *logprob = static_cast<float>(static_cast<double>((x[chosen] - m) * inv_t) - std::log(sum));
@@ -87,9 +90,16 @@ void sample_range(const float* logits,
                   int64_t* tokens,
                   float* logprobs) {
     std::vector<float> e(static_cast<size_t>(V));
+    std::vector<double> block_sums(static_cast<size_t>((V + kBlock - 1) / kBlock));
     for (int64_t r = begin; r < end; ++r) {
-        sample_row(
-            logits + row_of[r] * V, V, u[r], temperature, e.data(), tokens + r, logprobs + r);
+        sample_row(logits + row_of[r] * V,
+                   V,
+                   u[r],
+                   temperature,
+                   e.data(),
+                   block_sums.data(),
+                   tokens + r,
+                   logprobs + r);
     }
 }
 

@@ -1,7 +1,7 @@
 // A fused CPU kernel for the common sampling case (temperature only, or greedy, no
-// top-k/top-p/min-p): one pass over each row's logits computes the normaliser, a second walks the
-// cumulative distribution to the row's uniform draw; the log-prob of the chosen token comes out of
-// the same sums. No [N, V] temporaries.
+// top-k/top-p/min-p): vectorised passes over each row's logits compute the normaliser and sums of
+// 256-token blocks; the walk to the row's uniform draw steps over the block sums, then inside one
+// block; the log-prob of the chosen token comes out of the same sums. No [N, V] temporaries.
 #pragma once
 
 #include <cstdint>

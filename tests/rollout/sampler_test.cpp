@@ -198,5 +198,24 @@ TEST(SamplerChainTest, LogprobsAreTheUnfilteredTemperatureDistributionsExactly) 
     }
 }
 
+TEST(SamplerChainTest, FusedKernelEqualsTheCumulativeSearchOnALargeVocabulary) {
+    // 3001 tokens: the fused kernel's walk crosses many 256-token block sums and a partial last block.
+    torch::manual_seed(11);
+    auto logits = (torch::randn({64, 3001}) * 3).to(torch::kFloat32);
+    auto u = torch::rand({64}, torch::kFloat64);
+    for (double temperature : {0.0, 0.8, 1.0}) {
+        SamplingParams p;
+        p.temperature = temperature;
+        auto [tokens, logprobs] = sample_with_logprobs(logits, p, u);
+        // float64 logits take the tensor path: softmax, cumulative sum, search.
+        auto wide = logits.to(torch::kFloat64);
+        auto want = sample_with_uniforms(wide, p, u);
+        EXPECT_TRUE(tokens.equal(want)) << "temperature " << temperature;
+        auto want_lp = chosen_logprobs(wide, p, want).to(torch::kFloat64);
+        EXPECT_LT((logprobs.to(torch::kFloat64) - want_lp).abs().max().item<double>(), 1e-5)
+            << "temperature " << temperature;
+    }
+}
+
 }  // namespace
 }  // namespace aha::rollout
