@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "core/vector_math.h"
@@ -150,6 +151,84 @@ inline __attribute__((always_inline)) void scale_row(float* y, float a, int64_t 
     for (int64_t i = 0; i < n; ++i) y[i] *= a;
 }
 
+// 16 floats as one vector (GCC vector extension: one AVX-512 register, or split into smaller ones
+// on older instruction sets), loaded and stored unaligned.
+typedef float Vec16 __attribute__((vector_size(64), aligned(4)));
+inline __attribute__((always_inline)) Vec16 load16(const float* p) {
+    Vec16 v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+}
+
+// Scores of one column-stored float block of 16 positions (keys [Dk, 16]): out[i] = q . k_i. Four
+// accumulators over the key dimension keep the multiply-adds in registers and off one dependency
+// chain.
+inline __attribute__((always_inline)) void block_scores16(const float* q,
+                                                          const float* kb,
+                                                          int64_t Dk,
+                                                          float* out) {
+    Vec16 s0 = {}, s1 = {}, s2 = {}, s3 = {};
+    int64_t d = 0;
+    for (; d + 4 <= Dk; d += 4) {
+        s0 += q[d] * load16(kb + d * 16);
+        s1 += q[d + 1] * load16(kb + (d + 1) * 16);
+        s2 += q[d + 2] * load16(kb + (d + 2) * 16);
+        s3 += q[d + 3] * load16(kb + (d + 3) * 16);
+    }
+    for (; d < Dk; ++d) s0 += q[d] * load16(kb + d * 16);
+    const Vec16 sum = (s0 + s1) + (s2 + s3);
+    std::memcpy(out, &sum, sizeof sum);
+}
+
+// acc[0, Dv) += sum over p < n of w[p] * v_p (float value rows of v_row entries): 16 outputs at a
+// time, four accumulators over positions. Rows at p >= n are never read (unwritten slots may hold
+// NaN).
+inline __attribute__((always_inline)) void add_weighted_values(
+    float* acc, const float* w, const float* vb, int64_t v_row, int64_t n, int64_t Dv) {
+    int64_t c = 0;
+    for (; c + 16 <= Dv; c += 16) {
+        Vec16 s0 = {}, s1 = {}, s2 = {}, s3 = {};
+        int64_t p = 0;
+        for (; p + 4 <= n; p += 4) {
+            s0 += w[p] * load16(vb + p * v_row + c);
+            s1 += w[p + 1] * load16(vb + (p + 1) * v_row + c);
+            s2 += w[p + 2] * load16(vb + (p + 2) * v_row + c);
+            s3 += w[p + 3] * load16(vb + (p + 3) * v_row + c);
+        }
+        for (; p < n; ++p) s0 += w[p] * load16(vb + p * v_row + c);
+        const Vec16 sum = load16(acc + c) + ((s0 + s1) + (s2 + s3));
+        std::memcpy(acc + c, &sum, sizeof sum);
+    }
+    for (int64_t p = 0; c < Dv && p < n; ++p) axpy(acc + c, w[p], vb + p * v_row + c, Dv - c);
+}
+
+// Scores [G, BS] of a column-stored block (keys [Dk, BS]) for the G query heads q [G, Dk]: each key
+// dimension is one contiguous row of BS positions, so a block is Dk vector multiply-adds per head.
+template <typename T>
+inline __attribute__((always_inline)) void score_column_block(
+    const float* q, const T* kb, int64_t G, int64_t Dk, int64_t BS, float* scores) {
+    std::fill(scores, scores + G * BS, 0.f);
+    for (int64_t d = 0; d < Dk; ++d) {
+        for (int64_t j = 0; j < G; ++j) axpy(scores + j * BS, q[j * Dk + d], kb + d * BS, BS);
+    }
+}
+
+inline __attribute__((always_inline)) void score_column_block(
+    const float* q, const float* kb, int64_t G, int64_t Dk, int64_t BS, float* scores) {
+    if (BS != 16) {
+        score_column_block<float>(q, kb, G, Dk, BS, scores);
+        return;
+    }
+    for (int64_t j = 0; j < G; ++j) block_scores16(q + j * Dk, kb, Dk, scores + j * 16);
+}
+
+// acc[0, Dv) += sum over p < n of w[p] * v_p, any value dtype.
+template <typename T>
+inline __attribute__((always_inline)) void add_weighted_values(
+    float* acc, const float* w, const T* vb, int64_t v_row, int64_t n, int64_t Dv) {
+    for (int64_t p = 0; p < n; ++p) axpy(acc, w[p], vb + p * v_row, Dv);
+}
+
 // Tasks [begin, end) of (token, kv head): the G query heads of the KV head walk the token's visible
 // blocks with an online softmax.
 template <typename T>
@@ -174,14 +253,7 @@ inline __attribute__((always_inline)) void attend(const KernelArgs& a, int64_t b
             const T* vb = v + table[blk] * v_block + g * BS * a.v_row;
             // scores [G, BS] of this block
             if (a.k_columns) {
-                // Keys stored column-wise: each key dimension is one contiguous row of BS
-                // positions, so q.k for the whole block is Dk vector multiply-adds per head.
-                std::fill(scores.begin(), scores.end(), 0.f);
-                for (int64_t d = 0; d < a.Dk; ++d) {
-                    const T* column = kb + d * BS;
-                    for (int64_t j = 0; j < G; ++j)
-                        axpy(scores.data() + j * BS, q[j * a.Dk + d], column, BS);
-                }
+                score_column_block(q, kb, G, a.Dk, BS, scores.data());
             } else {
                 for (int64_t j = 0; j < G; ++j) {
                     for (int64_t p = 0; p < n; ++p)
@@ -212,7 +284,7 @@ inline __attribute__((always_inline)) void attend(const KernelArgs& a, int64_t b
                     block_sum += sj[p];
                 }
                 l[j] += block_sum;
-                for (int64_t p = 0; p < n; ++p) axpy(accj, sj[p], vb + p * a.v_row, a.Dv);
+                add_weighted_values(accj, sj, vb, a.v_row, n, a.Dv);
             }
         }
         for (int64_t j = 0; j < G; ++j) {
