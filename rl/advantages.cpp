@@ -17,10 +17,21 @@ torch::Tensor grouped(const AdvantageInput& in) {
 
 torch::Tensor grpo(const AdvantageInput& in) {
     auto r = grouped(in);
-    auto mean = r.mean(1, /*keepdim=*/true);
+    auto centred = r - r.mean(1, /*keepdim=*/true);  // [num_groups, G]
+    switch (in.scale) {
+        case RewardScale::kNone:
+            return centred.view(-1);
+        case RewardScale::kBatch: {
+            // One std over every reward of the batch (TRL's scale_rewards="batch").
+            auto std = r.numel() > 1 ? r.std(/*unbiased=*/true) : torch::zeros({}, r.options());
+            return (centred / (std + in.eps)).view(-1);
+        }
+        case RewardScale::kGroup:
+            break;
+    }
     // A group of one has no spread: its std is taken as 0 (advantage 0), not NaN.
-    auto std = in.group_size > 1 ? r.std(1, /*unbiased=*/true, /*keepdim=*/true) : torch::zeros_like(mean);
-    return ((r - mean) / (std + in.eps)).view(-1);
+    auto std = in.group_size > 1 ? r.std(1, /*unbiased=*/true, /*keepdim=*/true) : torch::zeros_like(centred);
+    return (centred / (std + in.eps)).view(-1);
 }
 
 torch::Tensor dr_grpo(const AdvantageInput& in) {
@@ -36,13 +47,56 @@ torch::Tensor rloo(const AdvantageInput& in) {
     return (r - others_mean).view(-1);
 }
 
+// Whitens per-row values x [N] as verl's masked_whiten does over the completion tokens, where row i
+// contributes lengths[i] tokens of value x[i]: token-weighted mean, Bessel-corrected variance over
+// tokens, (x - mean) / sqrt(var + 1e-8).
+torch::Tensor whiten_over_tokens(const torch::Tensor& x, const torch::Tensor& lengths) {
+    auto w = lengths.defined() ? lengths.to(torch::kFloat64) : torch::ones(x.sizes(), torch::kFloat64);
+    TORCH_CHECK(w.sizes() == x.sizes(), "lengths must be [N] like rewards");
+    auto xd = x.to(torch::kFloat64);
+    const double tokens = w.sum().item<double>();
+    if (tokens <= 0) return torch::zeros_like(x);
+    auto mean = (w * xd).sum() / tokens;
+    auto var = tokens > 1 ? (w * (xd - mean).pow(2)).sum() / (tokens - 1) : torch::zeros({}, torch::kFloat64);
+    return ((xd - mean) * torch::rsqrt(var + 1e-8)).to(torch::kFloat32);
+}
+
+torch::Tensor reinforce_pp(const AdvantageInput& in) {
+    return whiten_over_tokens(grouped(in).view(-1), in.lengths);
+}
+
+torch::Tensor reinforce_pp_baseline(const AdvantageInput& in) {
+    return whiten_over_tokens(dr_grpo(in), in.lengths);
+}
+
 }  // namespace
+
+RewardScale parse_reward_scale(const std::string& name, const std::string& path) {
+    if (name == "group") return RewardScale::kGroup;
+    if (name == "batch") return RewardScale::kBatch;
+    if (name == "none") return RewardScale::kNone;
+    throw ConfigError(path + ": unknown '" + name + "'; valid names: group, batch, none");
+}
+
+std::string reward_scale_name(RewardScale scale) {
+    switch (scale) {
+        case RewardScale::kGroup:
+            return "group";
+        case RewardScale::kBatch:
+            return "batch";
+        case RewardScale::kNone:
+            return "none";
+    }
+    return "group";
+}
 
 const std::vector<AdvantageEstimator>& advantage_estimators() {
     static const std::vector<AdvantageEstimator> kEstimators = {
-        {"grpo", grpo},
-        {"dr_grpo", dr_grpo},
-        {"rloo", rloo},
+        {"grpo", grpo, true},
+        {"dr_grpo", dr_grpo, true},
+        {"rloo", rloo, true},
+        {"reinforce_pp", reinforce_pp, false},
+        {"reinforce_pp_baseline", reinforce_pp_baseline, false},
     };
     return kEstimators;
 }

@@ -24,6 +24,8 @@ GrpoConfig GrpoConfig::from_json(ConfigReader r) {
         .read("epochs", c.epochs)
         .read("mini_batches", c.mini_batches)
         .read("advantage", c.advantage)
+        .read("advantage_eps", c.advantage_eps)
+        .read("scale_rewards", c.scale_rewards)
         .read("shuffle_rewards", c.shuffle_rewards)
         .read("gradient_checkpointing", c.gradient_checkpointing);
     c.engine = rollout::EngineConfig::from_json(r.child("engine"), default_engine());
@@ -51,6 +53,8 @@ Json GrpoConfig::to_json() const {
             {"epochs", epochs},
             {"mini_batches", mini_batches},
             {"advantage", advantage},
+            {"advantage_eps", advantage_eps},
+            {"scale_rewards", scale_rewards},
             {"shuffle_rewards", shuffle_rewards},
             {"gradient_checkpointing", gradient_checkpointing},
             {"moe", {{"bias_update_rate", moe.bias_update_rate}, {"aux_loss_coef", moe.aux_loss_coef}}},
@@ -81,6 +85,8 @@ void GrpoConfig::validate(const std::string& path) const {
                    path + ".mini_batches",
                    "expected 1..prompts_per_step*group_size");
     config_require_one_of(advantage, advantage_names(), path + ".advantage");
+    config_require(advantage_eps >= 0, path + ".advantage_eps", "expected >= 0");
+    parse_reward_scale(scale_rewards, path + ".scale_rewards");
     config_require(moe.bias_update_rate >= 0, path + ".moe.bias_update_rate", "expected >= 0 (0 = frozen)");
     config_require(moe.aux_loss_coef >= 0, path + ".moe.aux_loss_coef", "expected >= 0 (0 = off)");
     loss.validate(path + ".loss");
@@ -229,7 +235,10 @@ StepMetrics GrpoTrainer::step(const std::vector<PromptItem>& items, int step) {
         auto gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(step) * 7919 + 3);
         rewards = rewards.index_select(0, torch::randperm(n, gen));
     }
-    auto advantages = compute_advantages(config_.advantage, {rewards, config_.group_size});
+    AdvantageInput adv{rewards, config_.group_size, config_.advantage_eps};
+    adv.scale = parse_reward_scale(config_.scale_rewards, "rl.scale_rewards");
+    adv.lengths = lengths;
+    auto advantages = compute_advantages(config_.advantage, adv);
     auto spread = rewards.view({-1, config_.group_size}).std(1, false);
     m.zero_advantage_groups = (spread == 0).to(torch::kFloat32).mean().item<double>();
     m.seconds_score = clock.seconds();

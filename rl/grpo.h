@@ -31,6 +31,8 @@ struct GrpoConfig {
     int epochs = 1;                // passes over each rollout batch (PPO epochs; TRL's num_iterations)
     int mini_batches = 1;          // optimizer steps per pass; > 1 makes later mini-batches off-policy
     std::string advantage = "dr_grpo";
+    double advantage_eps = 1e-4;           // grpo: added to the std
+    std::string scale_rewards = "group";  // grpo: std of the group, the batch, or none
     // Control run: permute the rewards across the whole batch before computing advantages, so that reward
     // no longer depends on the completion (the random-reward control; accuracy must not rise).
     bool shuffle_rewards = false;

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "core/error.h"
 #include "core/strings.h"
 
 namespace aha::rl {
@@ -13,13 +14,21 @@ PolicyLossConfig PolicyLossConfig::from_json(ConfigReader r) {
         .read("clip_low", c.clip_low)
         .read("clip_high", c.clip_high)
         .read("aggregation", c.aggregation)
-        .read("kl_coef", c.kl_coef);
+        .read("kl_coef", c.kl_coef)
+        .read("kl_estimator", c.kl_estimator)
+        .read("clip_ratio_c", c.clip_ratio_c);
     r.finish();
     return c;
 }
 
 Json PolicyLossConfig::to_json() const {
-    return {{"name", name}, {"clip_low", clip_low}, {"clip_high", clip_high}, {"aggregation", aggregation}, {"kl_coef", kl_coef}};
+    return {{"name", name},
+            {"clip_low", clip_low},
+            {"clip_high", clip_high},
+            {"aggregation", aggregation},
+            {"kl_coef", kl_coef},
+            {"kl_estimator", kl_estimator},
+            {"clip_ratio_c", clip_ratio_c}};
 }
 
 void PolicyLossConfig::validate(const std::string& path) const {
@@ -28,6 +37,8 @@ void PolicyLossConfig::validate(const std::string& path) const {
     config_require(clip_low > 0 && clip_low < 1, path + ".clip_low", "expected in (0, 1)");
     config_require(clip_high > 0, path + ".clip_high", "expected > 0");
     config_require(kl_coef >= 0, path + ".kl_coef", "expected >= 0 (0 = off)");
+    config_require_one_of(kl_estimator, kl_estimator_names(), path + ".kl_estimator");
+    config_require(clip_ratio_c == 0 || clip_ratio_c > 1, path + ".clip_ratio_c", "expected 0 (off) or > 1");
 }
 
 LossNormalizer LossNormalizer::of(const torch::Tensor& mask, double max_length) {
@@ -38,11 +49,13 @@ LossNormalizer LossNormalizer::of(const torch::Tensor& mask, double max_length) 
     return n;
 }
 
-std::vector<std::string> policy_loss_names() { return {"ppo_clip"}; }
+std::vector<std::string> policy_loss_names() { return {"ppo_clip", "gspo", "cispo", "reinforce"}; }
 
 std::vector<std::string> aggregation_names() {
-    return {"token_mean", "seq_mean_token_mean", "seq_mean_token_sum_norm"};
+    return {"token_mean", "seq_mean_token_mean", "seq_mean_token_sum", "seq_mean_token_sum_norm"};
 }
+
+std::vector<std::string> kl_estimator_names() { return {"k1", "k2", "k3"}; }
 
 torch::Tensor aggregate(const std::string& aggregation,
                         const torch::Tensor& per_token,
@@ -57,6 +70,7 @@ torch::Tensor aggregate(const std::string& aggregation,
         auto lengths = m.sum(1).clamp_min(1.0);  // [N]
         return (masked.sum(1) / lengths).sum() / norm.total_sequences;
     }
+    if (aggregation == "seq_mean_token_sum") return masked.sum() / norm.total_sequences;
     if (aggregation == "seq_mean_token_sum_norm") return masked.sum() / (norm.total_sequences * norm.max_length);
     throw ConfigError("loss aggregation '" + aggregation + "': unknown; valid names: " + join(aggregation_names()));
 }
@@ -66,28 +80,68 @@ torch::Tensor k3_kl(const torch::Tensor& logprobs, const torch::Tensor& ref_logp
     return torch::exp(d) - d - 1.0;
 }
 
+torch::Tensor kl_estimate(const std::string& estimator,
+                          const torch::Tensor& logprobs,
+                          const torch::Tensor& ref_logprobs) {
+    if (estimator == "k3") return k3_kl(logprobs, ref_logprobs);
+    auto d = ref_logprobs - logprobs;
+    if (estimator == "k1") return -d;
+    if (estimator == "k2") return 0.5 * d * d;
+    throw ConfigError("KL estimator '" + estimator + "': unknown; valid names: " + join(kl_estimator_names()));
+}
+
+namespace {
+
+// The sequence-level ratio of GSPO, per token: log s_t = sg(mean over the sequence of log ratio) +
+// logp_t - sg(logp_t), so its value is the sequence's geometric-mean ratio and its gradient flows
+// through each token's log-prob.
+torch::Tensor gspo_ratio(const PolicyLossInput& in) {
+    auto m = in.mask.to(in.logprobs.scalar_type());
+    auto log_ratio = (in.logprobs - in.old_logprobs) * m;                            // [N, C]
+    auto seq = (log_ratio.sum(1, true) / m.sum(1, true).clamp_min(1.0)).detach();    // [N, 1]
+    return torch::exp((seq + in.logprobs - in.logprobs.detach()).clamp_max(10.0));  // [N, C]
+}
+
+}  // namespace
+
 PolicyLossOutput policy_loss(const PolicyLossConfig& c, const PolicyLossInput& in, const LossNormalizer& norm) {
     TORCH_CHECK(in.logprobs.sizes() == in.old_logprobs.sizes() && in.logprobs.sizes() == in.mask.sizes(),
                 "logprobs, old_logprobs and mask must all be [N, C]");
     TORCH_CHECK(in.advantages.dim() == 1 && in.advantages.size(0) == in.logprobs.size(0), "advantages must be [N]");
-    auto adv = in.advantages.unsqueeze(1);                                    // [N, 1]
-    auto ratio = torch::exp(in.logprobs - in.old_logprobs);                  // [N, C]
+    auto adv = in.advantages.unsqueeze(1).to(in.logprobs.scalar_type());     // [N, 1]
+    auto ratio = c.name == "gspo" ? gspo_ratio(in) : torch::exp(in.logprobs - in.old_logprobs);  // [N, C]
     auto clipped = ratio.clamp(1.0 - c.clip_low, 1.0 + c.clip_high);          // [N, C]
-    auto per_token = -torch::min(ratio * adv, clipped * adv);                 // [N, C]
+    torch::Tensor per_token;                                                  // [N, C]
+    if (c.name == "ppo_clip" || c.name == "gspo") {
+        per_token = torch::max(-ratio * adv, -clipped * adv);
+        if (c.name == "ppo_clip" && c.clip_ratio_c > 0) {
+            per_token = torch::where(adv < 0, torch::min(per_token, -adv * c.clip_ratio_c), per_token);
+        }
+    } else if (c.name == "cispo") {
+        per_token = -clipped.detach() * adv * in.logprobs;
+    } else if (c.name == "reinforce") {
+        per_token = -adv * in.logprobs;
+    } else {
+        throw ConfigError("policy loss '" + c.name + "': unknown; valid names: " + join(policy_loss_names()));
+    }
 
     PolicyLossOutput out;
     if (c.kl_coef > 0) {
         TORCH_CHECK(in.ref_logprobs.defined(), "kl_coef > 0 needs reference log-probs");
-        per_token = per_token + c.kl_coef * k3_kl(in.logprobs, in.ref_logprobs);
+        per_token = per_token + c.kl_coef * kl_estimate(c.kl_estimator, in.logprobs, in.ref_logprobs);
     }
     out.loss = aggregate(c.aggregation, per_token, in.mask, norm);
 
     torch::NoGradGuard no_grad;
     auto m = in.mask.to(torch::kBool);
-    // A token counts as clipped when the min picked the clipped term (and it differs).
-    out.clipped_tokens = (((ratio * adv) > (clipped * adv)) & m).sum().item<double>();
+    // A token counts as clipped when its ratio lies outside the clip range and the clip binds: the
+    // surrogate's max picked the clipped term (ppo_clip, gspo), or the IS weight was cut (cispo).
+    auto outside = (ratio < 1.0 - c.clip_low) | (ratio > 1.0 + c.clip_high);
+    if (c.name == "ppo_clip" || c.name == "gspo") outside = outside & ((-clipped * adv) > (-ratio * adv));
+    if (c.name == "reinforce") outside = torch::zeros_like(m);
+    out.clipped_tokens = (outside & m).sum().item<double>();
     if (in.ref_logprobs.defined()) {
-        out.kl_sum = (k3_kl(in.logprobs, in.ref_logprobs) * m).sum().item<double>();
+        out.kl_sum = (kl_estimate(c.kl_estimator, in.logprobs, in.ref_logprobs) * m).sum().item<double>();
     }
     return out;
 }

@@ -1,10 +1,19 @@
-// Policy losses and loss aggregations, registered by name.
-// Policy loss "ppo_clip": the PPO clipped surrogate on per-token ratios exp(logp - old_logp), with separate
-// lower and upper clip ranges (DAPO's clip-higher when clip_high > clip_low), plus an optional k3 KL penalty
-// to a frozen reference (GRPO, Shao et al. 2024: per token, kl_coef * (exp(ref-logp) - (ref-logp) - 1)).
+// Policy losses, KL estimators and loss aggregations, registered by name. Every loss takes the same
+// PolicyLossInput; ratio = exp(logp - old_logp) per token.
+//   ppo_clip   PPO's clipped surrogate with separate ranges [1 - clip_low, 1 + clip_high] (DAPO's
+//              clip-higher when clip_high > clip_low); clip_ratio_c > 1 adds dual-clip (Ye et al.
+//              2020): for negative advantages the loss is capped at -A * clip_ratio_c
+//   gspo       (Zheng et al. 2025) the sequence's geometric-mean ratio exp(mean_t(logp - old)),
+//              carried per token as sg(sequence ratio) * p / sg(p), in the same clipped surrogate
+//   cispo      (MiniMax-M1, 2025) -sg(clip(ratio, 1 - clip_low, 1 + clip_high)) * A * logp: the IS
+//              weight is clipped and never stops a token's gradient
+//   reinforce  -A * logp: no ratio, no clipping (the on-policy policy gradient)
+// KL to a frozen reference (kl_coef > 0), per token, d = ref - logp (Schulman 2020's estimators):
+//   k1 = -d,  k2 = d^2 / 2,  k3 = exp(d) - d - 1 (GRPO's low-variance choice; >= 0)
 // Aggregations over completion tokens (mask) of a batch:
 //   token_mean               sum over all tokens / number of tokens                       (DAPO, TRL default)
 //   seq_mean_token_mean      mean over sequences of each sequence's token mean            (original GRPO)
+//   seq_mean_token_sum       mean over sequences of each sequence's token sum
 //   seq_mean_token_sum_norm  sum over all tokens / (sequences * max_completion_length)    (Dr. GRPO)
 #pragma once
 
@@ -23,6 +32,8 @@ struct PolicyLossConfig {
     double clip_high = 0.2;  // ratio upper bound is 1 + clip_high
     std::string aggregation = "token_mean";
     double kl_coef = 0.0;    // 0 = no KL penalty and no reference model
+    std::string kl_estimator = "k3";
+    double clip_ratio_c = 0.0;  // ppo_clip dual-clip bound for negative advantages (> 1); 0 = off
 
     static PolicyLossConfig from_json(ConfigReader r);
     Json to_json() const;
@@ -50,11 +61,17 @@ struct PolicyLossInput {
 struct PolicyLossOutput {
     torch::Tensor loss;         // scalar, this micro-batch's share of the batch loss
     double clipped_tokens = 0;  // tokens whose ratio was clipped (sum; divide by total tokens)
-    double kl_sum = 0;          // sum of per-token k3 KL (when a reference is given)
+    double kl_sum = 0;          // sum of the per-token KL estimate (when a reference is given)
 };
 
 std::vector<std::string> policy_loss_names();
 std::vector<std::string> aggregation_names();
+std::vector<std::string> kl_estimator_names();
+
+// Per-token KL(policy || reference) estimate [N, C] by estimator name (k1, k2, k3).
+torch::Tensor kl_estimate(const std::string& estimator,
+                          const torch::Tensor& logprobs,
+                          const torch::Tensor& ref_logprobs);
 
 // Aggregates per-token values [N, C] over `mask` with the named aggregation.
 torch::Tensor aggregate(const std::string& aggregation,

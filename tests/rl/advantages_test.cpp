@@ -22,11 +22,39 @@ TEST(GroupAdvantageTest, GrpoNormalisesByGroupStd) {
 }
 
 TEST(GroupAdvantageTest, ZeroVarianceGroupGivesZeroAdvantage) {
-    for (const auto& name : advantage_names()) {
-        auto a = compute_advantages(name, {rewards({1, 1, 1, 0, 0, 0}), 3});
-        EXPECT_FALSE(torch::isnan(a).any().item<bool>()) << name;
-        expect_near(a, {0, 0, 0, 0, 0, 0});
+    for (const auto& e : advantage_estimators()) {
+        auto a = compute_advantages(e.name, {rewards({1, 1, 1, 0, 0, 0}), 3});
+        EXPECT_FALSE(torch::isnan(a).any().item<bool>()) << e.name;
+        if (e.group_relative) expect_near(a, {0, 0, 0, 0, 0, 0});
+        // A batch whose rewards are all equal has nothing to learn under every estimator.
+        expect_near(compute_advantages(e.name, {rewards({1, 1, 1, 1}), 2}), {0, 0, 0, 0});
     }
+}
+
+TEST(GroupAdvantageTest, GrpoScalesByTheBatchStdOrNotAtAll) {
+    // Batch {1, 0, 0, 1, 3, 1, 2, 2}: mean 1.25, unbiased variance 7.5 / 7, std 1.035098.
+    AdvantageInput in{rewards({1, 0, 0, 1, 3, 1, 2, 2}), 4, 0.0};
+    in.scale = RewardScale::kBatch;
+    const float h = 0.5f / 1.035098f, o = 1.0f / 1.035098f;
+    expect_near(compute_advantages("grpo", in), {h, -h, -h, h, o, -o, 0, 0});
+    in.scale = RewardScale::kNone;
+    EXPECT_TRUE(compute_advantages("grpo", in).equal(compute_advantages("dr_grpo", in)));
+}
+
+TEST(GroupAdvantageTest, ReinforcePlusPlusWhitensOverCompletionTokens) {
+    // Equal lengths {1, 0, 0, 1}: mean 0.5, unbiased variance 1/3 -> +-0.5 / 0.57735.
+    expect_near(compute_advantages("reinforce_pp", {rewards({1, 0, 0, 1}), 2}),
+                {0.866025f, -0.866025f, -0.866025f, 0.866025f});
+    // Lengths {3, 1, 1, 1}: 6 tokens, mean 4/6, variance (3/9 + 8/9 + 1/9) / 5 = 0.266667.
+    AdvantageInput in{rewards({1, 0, 0, 1}), 2};
+    in.lengths = torch::tensor({3, 1, 1, 1});
+    expect_near(compute_advantages("reinforce_pp", in), {0.645497f, -1.290994f, -1.290994f, 0.645497f});
+}
+
+TEST(GroupAdvantageTest, ReinforcePlusPlusBaselineSubtractsTheGroupMeanFirst) {
+    // Centred {0.5, -0.5, -0.5, 0.5, 1, -1, 0, 0}: mean 0, unbiased variance 3/7, std 0.654654.
+    expect_near(compute_advantages("reinforce_pp_baseline", {rewards({1, 0, 0, 1, 3, 1, 2, 2}), 4}),
+                {0.763763f, -0.763763f, -0.763763f, 0.763763f, 1.527525f, -1.527525f, 0, 0});
 }
 
 TEST(GroupAdvantageTest, DrGrpoSubtractsTheMeanOnly) {
@@ -41,10 +69,13 @@ TEST(GroupAdvantageTest, RlooUsesTheOtherMembersMean) {
 TEST(GroupAdvantageTest, EveryEstimatorKeepsShapeAndSumsToZeroPerGroup) {
     torch::manual_seed(0);
     auto r = torch::rand({24});
-    for (const auto& name : advantage_names()) {
-        auto a = compute_advantages(name, {r, 6});
-        EXPECT_EQ(a.sizes(), r.sizes()) << name;
-        EXPECT_TRUE(torch::allclose(a.view({4, 6}).sum(1), torch::zeros({4}), 1e-5, 1e-5)) << name;
+    for (const auto& e : advantage_estimators()) {
+        auto a = compute_advantages(e.name, {r, 6});
+        EXPECT_EQ(a.sizes(), r.sizes()) << e.name;
+        EXPECT_EQ(a.scalar_type(), torch::kFloat32) << e.name;
+        if (e.group_relative) {
+            EXPECT_TRUE(torch::allclose(a.view({4, 6}).sum(1), torch::zeros({4}), 1e-5, 1e-5)) << e.name;
+        }
     }
 }
 
@@ -53,9 +84,11 @@ TEST(GroupAdvantageTest, UnknownNameListsValidOnesAndBadGroupsAreRejected) {
         compute_advantages("grpoo", {rewards({1, 0}), 2});
         FAIL();
     } catch (const ConfigError& e) {
-        EXPECT_NE(std::string(e.what()).find("valid names: grpo, dr_grpo, rloo"), std::string::npos);
+        EXPECT_NE(std::string(e.what()).find("valid names: grpo, dr_grpo, rloo, reinforce_pp, reinforce_pp_baseline"),
+                  std::string::npos);
     }
     EXPECT_THROW(compute_advantages("grpo", {rewards({1, 0, 1}), 2}), c10::Error);
+    EXPECT_THROW(parse_reward_scale("groups", "rl.scale_rewards"), ConfigError);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "rl/advantages.h"
 #include "tests/support/tiny_model.h"
 
 namespace aha::rl {
@@ -45,6 +46,30 @@ TEST(GrpoEndToEndTest, RewardOfATriviallyLearnableTaskGoesUp) {
         if (step > 25) last += m.reward_mean / 5;
     }
     EXPECT_GT(last, first + 0.3) << "first " << first << " last " << last;
+}
+
+// Every policy loss (with dr_grpo advantages) and every advantage estimator (with ppo_clip) learns the
+// trivially learnable task too.
+TEST(GrpoEndToEndTest, EveryLossAndEveryEstimatorLearns) {
+    auto tok = tokenizer();
+    std::vector<PromptItem> items = {{"?a", "b"}, {"?b", "b"}, {"?c", "b"}, {"?d", "b"}};
+    std::vector<std::pair<std::string, std::string>> runs;
+    for (const auto& loss : policy_loss_names()) runs.emplace_back(loss, "dr_grpo");
+    for (const auto& adv : advantage_names()) runs.emplace_back("ppo_clip", adv);
+    for (const auto& [loss, adv] : runs) {
+        GrpoConfig c = small_config();
+        c.loss.name = loss;
+        c.advantage = adv;
+        GrpoTrainer trainer(tiny_model(tok.vocab_size()), tok, c, starts_with);
+        double first = 0, last = 0;
+        for (int step = 1; step <= 30; ++step) {
+            StepMetrics m = trainer.step(items, step);
+            ASSERT_TRUE(std::isfinite(m.loss)) << loss << " " << adv << " step " << step;
+            if (step <= 5) first += m.reward_mean / 5;
+            if (step > 25) last += m.reward_mean / 5;
+        }
+        EXPECT_GT(last, first + 0.3) << loss << " " << adv << ": first " << first << " last " << last;
+    }
 }
 
 TEST(GrpoEndToEndTest, ShuffledRewardControlDoesNotLearn) {

@@ -1,7 +1,11 @@
-// The clipped policy loss against hand-computed values; masked tokens contribute nothing; aggregations.
+// Every policy loss, KL estimator and aggregation against hand-computed values, and properties over
+// every registered name: masked tokens contribute nothing, ratio 1 gives the REINFORCE gradient,
+// padding length changes nothing.
 #include "rl/losses.h"
 
 #include <gtest/gtest.h>
+
+#include <functional>
 
 namespace aha::rl {
 namespace {
@@ -42,10 +46,13 @@ TEST(PolicyLossTest, NegativeAdvantageClipsBelowAndClipHigherIsAsymmetric) {
 
 TEST(PolicyLossTest, MaskedTokensContributeNoGradient) {
     torch::manual_seed(0);
+    for (const auto& name : policy_loss_names())
     for (const auto& agg : aggregation_names()) {
         PolicyLossConfig c;
+        c.name = name;
         c.aggregation = agg;
         c.kl_coef = 0.1;
+        c.clip_low = c.clip_high = 10;  // keep every token inside the clip range, so every one has a gradient
         PolicyLossInput in;
         in.logprobs = (torch::randn({3, 5}) - 2).requires_grad_(true);
         in.old_logprobs = in.logprobs.detach() + 0.05 * torch::randn({3, 5});
@@ -56,12 +63,120 @@ TEST(PolicyLossTest, MaskedTokensContributeNoGradient) {
         auto base = policy_loss(c, in, LossNormalizer::of(in.mask, 5)).loss;
         base.backward();
         auto grad = in.logprobs.grad().clone();
-        EXPECT_TRUE(torch::equal(grad.masked_select(in.mask.logical_not()), torch::zeros({6}))) << agg;
-        EXPECT_TRUE((grad.masked_select(in.mask) != 0).all().item<bool>()) << agg;
+        EXPECT_TRUE(torch::equal(grad.masked_select(in.mask.logical_not()), torch::zeros({6}))) << name << " " << agg;
+        EXPECT_TRUE((grad.masked_select(in.mask) != 0).all().item<bool>()) << name << " " << agg;
         PolicyLossInput poisoned = in;
         poisoned.old_logprobs = in.old_logprobs.masked_fill(in.mask.logical_not(), 50.0);
         auto again = policy_loss(c, poisoned, LossNormalizer::of(in.mask, 5)).loss;
-        EXPECT_NEAR(again.item<float>(), base.item<float>(), 1e-6) << agg;
+        EXPECT_NEAR(again.item<float>(), base.item<float>(), 1e-6) << name << " " << agg;
+    }
+}
+
+TEST(PolicyLossTest, DualClipCapsTheLossOfNegativeAdvantages) {
+    // ratio e^2 = 7.389, A = -1: the clipped surrogate gives max(7.389, 1.2) = 7.389; dual-clip with
+    // c = 3 caps it at 3. A positive advantage is never capped.
+    PolicyLossConfig c;
+    c.clip_ratio_c = 3.0;
+    PolicyLossInput in;
+    in.logprobs = torch::tensor({{1.0f}, {1.0f}}).requires_grad_(true);
+    in.old_logprobs = torch::tensor({{-1.0f}, {-1.0f}});
+    in.advantages = torch::tensor({-1.0f, 1.0f});
+    in.mask = torch::ones({2, 1}, torch::kBool);
+    auto out = policy_loss(c, in, LossNormalizer::of(in.mask, 1));
+    // Row 0: min(7.389, 3) = 3. Row 1: max(-7.389, -1.2) = -1.2. token_mean = (3 - 1.2) / 2.
+    EXPECT_NEAR(out.loss.item<float>(), (3.0 - 1.2) / 2, 1e-5);
+    out.loss.backward();
+    EXPECT_EQ(in.logprobs.grad()[0][0].item<float>(), 0.0f);
+}
+
+TEST(PolicyLossTest, GspoUsesTheSequencesGeometricMeanRatio) {
+    // Log ratios 0.1 and 0.3 on the two tokens: the sequence ratio is e^0.2 = 1.221403 for both. With
+    // clip_high 0.25 it is inside the range, and the per-token loss is -A * 1.221403.
+    PolicyLossConfig c;
+    c.name = "gspo";
+    c.clip_high = 0.25;
+    PolicyLossInput in;
+    in.old_logprobs = torch::tensor({{-1.0f, -2.0f, 0.0f}});
+    in.logprobs = (in.old_logprobs + torch::tensor({{0.1f, 0.3f, 5.0f}})).requires_grad_(true);
+    in.advantages = torch::tensor({2.0f});
+    in.mask = torch::tensor({{true, true, false}});
+    auto out = policy_loss(c, in, LossNormalizer::of(in.mask, 3));
+    EXPECT_NEAR(out.loss.item<float>(), -2.0 * 1.221403, 1e-5);
+    out.loss.backward();
+    // d/dlogp_t of -A * s * p_t / sg(p_t), averaged over 2 tokens: -A * s / 2 for each token.
+    EXPECT_NEAR(in.logprobs.grad()[0][0].item<float>(), -1.221403, 1e-5);
+    EXPECT_NEAR(in.logprobs.grad()[0][1].item<float>(), -1.221403, 1e-5);
+    // Past clip_high the sequence is clipped as a whole: e^0.2 > 1.1.
+    c.clip_high = 0.1;
+    EXPECT_DOUBLE_EQ(policy_loss(c, in, LossNormalizer::of(in.mask, 3)).clipped_tokens, 2.0);
+}
+
+TEST(PolicyLossTest, CispoClipsTheWeightButKeepsEveryGradient) {
+    // ratio e^0.5 = 1.6487 is cut to 1.2; the token still gets gradient -A * 1.2 (the weight is a
+    // constant), unlike PPO's clip, which would zero it.
+    PolicyLossConfig c;
+    c.name = "cispo";
+    PolicyLossInput in;
+    in.logprobs = torch::tensor({{-0.5f}}).requires_grad_(true);
+    in.old_logprobs = torch::tensor({{-1.0f}});
+    in.advantages = torch::tensor({1.0f});
+    in.mask = torch::ones({1, 1}, torch::kBool);
+    auto out = policy_loss(c, in, LossNormalizer::of(in.mask, 1));
+    EXPECT_NEAR(out.loss.item<float>(), -1.2 * -0.5, 1e-5);
+    out.loss.backward();
+    EXPECT_NEAR(in.logprobs.grad()[0][0].item<float>(), -1.2, 1e-5);
+    EXPECT_DOUBLE_EQ(out.clipped_tokens, 1.0);
+}
+
+TEST(PolicyLossTest, AtRatioOneEveryLossHasTheReinforceGradient) {
+    torch::manual_seed(3);
+    auto logprobs = torch::randn({4, 6}) - 1.5;
+    auto mask = torch::rand({4, 6}) > 0.25;
+    mask.select(1, 0).fill_(true);
+    auto advantages = torch::randn({4});
+    auto grad_of = [&](const std::string& name) {
+        PolicyLossConfig c;
+        c.name = name;
+        PolicyLossInput in;
+        in.logprobs = logprobs.clone().requires_grad_(true);
+        in.old_logprobs = logprobs.clone();
+        in.advantages = advantages;
+        in.mask = mask;
+        policy_loss(c, in, LossNormalizer::of(mask, 6)).loss.backward();
+        return in.logprobs.grad();
+    };
+    auto want = grad_of("reinforce");
+    for (const auto& name : policy_loss_names()) {
+        EXPECT_LT((grad_of(name) - want).abs().max().item<double>(), 1e-6) << name;
+    }
+}
+
+TEST(PolicyLossTest, PaddingLengthChangesNothing) {
+    torch::manual_seed(4);
+    for (const auto& name : policy_loss_names())
+    for (const auto& agg : aggregation_names()) {
+        if (agg == "seq_mean_token_sum_norm") continue;  // divides by the configured max length, not the padding
+        PolicyLossConfig c;
+        c.name = name;
+        c.aggregation = agg;
+        c.kl_coef = 0.05;
+        PolicyLossInput in;
+        in.logprobs = torch::randn({3, 4}) - 1;
+        in.old_logprobs = in.logprobs + 0.1 * torch::randn({3, 4});
+        in.ref_logprobs = in.logprobs + 0.1 * torch::randn({3, 4});
+        in.advantages = torch::randn({3});
+        in.mask = torch::tensor({{1, 1, 1, 1}, {1, 1, 0, 0}, {1, 0, 0, 0}}).to(torch::kBool);
+        auto pad = [](const torch::Tensor& t, double value) {
+            return torch::cat({t, torch::full({t.size(0), 5}, value, t.options())}, 1);
+        };
+        PolicyLossInput wide = in;
+        wide.logprobs = pad(in.logprobs, -3);
+        wide.old_logprobs = pad(in.old_logprobs, 7);
+        wide.ref_logprobs = pad(in.ref_logprobs, -9);
+        wide.mask = pad(in.mask, 0).to(torch::kBool);
+        auto a = policy_loss(c, in, LossNormalizer::of(in.mask, 9)).loss.item<double>();
+        auto b = policy_loss(c, wide, LossNormalizer::of(wide.mask, 9)).loss.item<double>();
+        EXPECT_NEAR(a, b, 1e-6) << name << " " << agg;
     }
 }
 
@@ -71,6 +186,7 @@ TEST(AggregationTest, HandComputedValues) {
     auto norm = LossNormalizer::of(mask, 6);
     EXPECT_NEAR(aggregate("token_mean", per_token, mask, norm).item<float>(), 10.0 / 4, 1e-6);
     EXPECT_NEAR(aggregate("seq_mean_token_mean", per_token, mask, norm).item<float>(), (2.0 + 4.0) / 2, 1e-6);
+    EXPECT_NEAR(aggregate("seq_mean_token_sum", per_token, mask, norm).item<float>(), (6.0 + 4.0) / 2, 1e-6);
     EXPECT_NEAR(aggregate("seq_mean_token_sum_norm", per_token, mask, norm).item<float>(), 10.0 / (2 * 6), 1e-6);
     EXPECT_THROW(aggregate("sum", per_token, mask, norm), ConfigError);
 }
@@ -96,13 +212,31 @@ TEST(KlTest, K3IsZeroAtEqualityAndPositiveElsewhere) {
     EXPECT_NEAR(k3_kl(torch::tensor({-1.0f}), torch::tensor({-0.5f}))[0].item<float>(), 0.148721, 1e-5);
 }
 
+TEST(KlTest, EveryEstimatorByHand) {
+    // logp = -1, ref = -0.5: d = ref - logp = 0.5.
+    auto lp = torch::tensor({-1.0f}), ref = torch::tensor({-0.5f});
+    EXPECT_NEAR(kl_estimate("k1", lp, ref)[0].item<float>(), -0.5, 1e-6);
+    EXPECT_NEAR(kl_estimate("k2", lp, ref)[0].item<float>(), 0.125, 1e-6);
+    EXPECT_NEAR(kl_estimate("k3", lp, ref)[0].item<float>(), 0.148721, 1e-5);
+    EXPECT_THROW(kl_estimate("k4", lp, ref), ConfigError);
+}
+
 TEST(PolicyLossConfigTest, RejectsUnknownNamesAndRanges) {
+    const std::vector<std::function<void(PolicyLossConfig&)>> bad = {
+        [](PolicyLossConfig& c) { c.aggregation = "tokenmean"; },
+        [](PolicyLossConfig& c) { c.clip_low = 1.5; },
+        [](PolicyLossConfig& c) { c.kl_estimator = "low_var"; },
+        [](PolicyLossConfig& c) { c.clip_ratio_c = 0.5; },
+        [](PolicyLossConfig& c) { c.name = "ppo"; },
+    };
+    for (size_t i = 0; i < bad.size(); ++i) {
+        PolicyLossConfig c;
+        bad[i](c);
+        EXPECT_THROW(c.validate("rl.loss"), ConfigError) << "case " << i;
+    }
     PolicyLossConfig c;
-    c.aggregation = "tokenmean";
-    EXPECT_THROW(c.validate("rl.loss"), ConfigError);
-    c = PolicyLossConfig{};
-    c.clip_low = 1.5;
-    EXPECT_THROW(c.validate("rl.loss"), ConfigError);
+    c.name = "gspo";
+    c.validate("rl.loss");
 }
 
 }  // namespace
