@@ -29,6 +29,7 @@ GrpoConfig GrpoConfig::from_json(ConfigReader r) {
         .read("shuffle_rewards", c.shuffle_rewards)
         .read("gradient_checkpointing", c.gradient_checkpointing);
     c.engine = rollout::EngineConfig::from_json(r.child("engine"), default_engine());
+    c.lr_schedule = LrSchedule::from_json(r.child("lr_schedule"));
     {
         ConfigReader moe = r.child("moe");
         moe.read("bias_update_rate", c.moe.bias_update_rate).read("aux_loss_coef", c.moe.aux_loss_coef);
@@ -46,6 +47,7 @@ Json GrpoConfig::to_json() const {
             {"prompts_per_step", prompts_per_step},
             {"group_size", group_size},
             {"learning_rate", learning_rate},
+            {"lr_schedule", lr_schedule.to_json()},
             {"weight_decay", weight_decay},
             {"adam_beta1", adam_beta1},
             {"adam_beta2", adam_beta2},
@@ -93,6 +95,7 @@ void GrpoConfig::validate(const std::string& path) const {
     reward.validate(path + ".reward");
     sampling.validate(path + ".sampling");
     engine.validate(path + ".engine");
+    lr_schedule.validate(path + ".lr_schedule");
     config_require(engine.max_num_seqs >= group_size, path + ".engine.max_num_seqs", "expected >= group_size (a group runs at once)");
     config_require(sampling.temperature > 0, path + ".sampling.temperature", "RL needs sampling (> 0)");
 }
@@ -108,6 +111,7 @@ Json StepMetrics::to_json() const {
             {"kl", kl},
             {"clip_fraction", clip_fraction},
             {"grad_norm", grad_norm},
+            {"learning_rate", learning_rate},
             {"zero_advantage_groups", zero_advantage_groups},
             {"expert_balance", expert_balance},
             {"aux_loss", aux_loss},
@@ -244,6 +248,10 @@ StepMetrics GrpoTrainer::step(const std::vector<PromptItem>& items, int step) {
     m.seconds_score = clock.seconds();
     clock.reset();
 
+    m.learning_rate = lr_at(config_.lr_schedule, config_.learning_rate, step - 1, config_.steps);
+    for (auto& group : optimizer_->param_groups()) {
+        static_cast<torch::optim::AdamWOptions&>(group.options()).lr(m.learning_rate);
+    }
     update(scored, advantages, m);
     m.seconds_update = clock.seconds();
     return m;

@@ -13,6 +13,7 @@
 #include "policy/char_tokenizer.h"
 #include "policy/transformer.h"
 #include "rl/losses.h"
+#include "rl/lr_schedule.h"
 #include "rollout/engine.h"
 #include "rollout/sampler.h"
 #include "verifiers/reward.h"
@@ -23,7 +24,8 @@ struct GrpoConfig {
     int steps = 200;
     int prompts_per_step = 32;
     int group_size = 16;           // G completions per prompt
-    double learning_rate = 1e-3;
+    double learning_rate = 1e-3;   // peak
+    LrSchedule lr_schedule;        // key lr_schedule: constant by default
     double weight_decay = 0.0;
     double adam_beta1 = 0.9;
     double adam_beta2 = 0.99;
@@ -78,6 +80,7 @@ struct StepMetrics {
     double completion_length = 0;  // mean generated tokens
     double truncated_rate = 0;     // completions that hit max_new_tokens without the end token
     double loss = 0, kl = 0, clip_fraction = 0, grad_norm = 0;
+    double learning_rate = 0;  // the rate of this step's optimizer updates
     double zero_advantage_groups = 0;  // share of groups whose rewards were all equal
     // MoE policies: max/mean expert load of the update's forwards, averaged over MoE layers (1 = balanced),
     // and the balance loss (when aux_loss_coef > 0). Zero for dense policies.

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "core/log.h"
+#include "rl/lr_schedule.h"
 #include "rollout/sampler.h"
 
 namespace aha::rl {
@@ -47,10 +48,7 @@ void PretrainConfig::validate(const std::string& path) const {
 }
 
 double scheduled_lr(const PretrainConfig& c, int step) {
-    if (step < c.warmup_steps) return c.learning_rate * (step + 1) / c.warmup_steps;
-    double progress = static_cast<double>(step - c.warmup_steps) / std::max(1, c.steps - c.warmup_steps);
-    double cosine = 0.5 * (1.0 + std::cos(M_PI * std::min(1.0, progress)));
-    return c.learning_rate * (c.min_lr_ratio + (1.0 - c.min_lr_ratio) * cosine);
+    return lr_at(LrSchedule{"cosine", c.warmup_steps, c.min_lr_ratio}, c.learning_rate, step, c.steps);
 }
 
 PretrainResult pretrain(policy::CausalLM& model,

@@ -72,6 +72,20 @@ TEST(GrpoEndToEndTest, EveryLossAndEveryEstimatorLearns) {
     }
 }
 
+TEST(GrpoEndToEndTest, TheOptimizerFollowsTheLearningRateSchedule) {
+    auto tok = tokenizer();
+    GrpoConfig c = small_config();
+    c.steps = 4;
+    c.lr_schedule = LrSchedule{"cosine", 2, 0.0};
+    GrpoTrainer trainer(tiny_model(tok.vocab_size()), tok, c, starts_with);
+    std::vector<PromptItem> items = {{"?a", "b"}, {"?b", "b"}, {"?c", "b"}, {"?d", "b"}};
+    // Steps 1-2 warm up (peak / 2, peak), 3 starts the cosine at the peak, 4 is half-way.
+    const std::vector<double> want = {c.learning_rate / 2, c.learning_rate, c.learning_rate, c.learning_rate / 2};
+    for (int step = 1; step <= 4; ++step) {
+        EXPECT_NEAR(trainer.step(items, step).learning_rate, want[step - 1], 1e-12) << "step " << step;
+    }
+}
+
 TEST(GrpoEndToEndTest, ShuffledRewardControlDoesNotLearn) {
     auto tok = tokenizer();
     GrpoConfig c = small_config();
