@@ -110,6 +110,12 @@ Json StepMetrics::to_json() const {
             {"loss", loss},
             {"kl", kl},
             {"clip_fraction", clip_fraction},
+            {"clip_fraction_low", clip_fraction_low},
+            {"clip_fraction_high", clip_fraction_high},
+            {"reward_std", reward_std},
+            {"completion_length_max", completion_length_max},
+            {"all_correct_groups", all_correct_groups},
+            {"all_wrong_groups", all_wrong_groups},
             {"grad_norm", grad_norm},
             {"learning_rate", learning_rate},
             {"zero_advantage_groups", zero_advantage_groups},
@@ -225,6 +231,21 @@ StepMetrics GrpoTrainer::step(const std::vector<PromptItem>& items, int step) {
     auto lengths = scored.rollout.completion_valid.sum(1).to(torch::kFloat32);  // [N]
     m.reward_mean = scored.rewards.mean().item<double>();
     m.completion_length = lengths.mean().item<double>();
+    m.completion_length_max = lengths.max().item<double>();
+    m.reward_std = n > 1 ? scored.rewards.std().item<double>() : 0.0;
+    {
+        std::vector<bool> correct;
+        for (const auto& r : scored.results) correct.push_back(r.verdict == verifiers::Verdict::kCorrect);
+        const int G = config_.group_size;
+        const int64_t groups = n / G;
+        for (int64_t g = 0; g < groups; ++g) {
+            const auto first = correct.begin() + g * G, last = first + G;
+            m.all_correct_groups += std::all_of(first, last, [](bool c) { return c; });
+            m.all_wrong_groups += std::none_of(first, last, [](bool c) { return c; });
+        }
+        m.all_correct_groups /= std::max<int64_t>(1, groups);
+        m.all_wrong_groups /= std::max<int64_t>(1, groups);
+    }
     for (int64_t i = 0; i < n; ++i) {
         m.accuracy += scored.results[i].verdict == verifiers::Verdict::kCorrect;
         m.format_rate += scored.results[i].format_ok;
@@ -282,7 +303,7 @@ void GrpoTrainer::update(const ScoredRollout& scored, const torch::Tensor& advan
     policy_->train();
     policy_->reset_expert_load();
     auto gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(m.step) + 17);
-    double clipped = 0, kl = 0, tokens = 0, loss_sum = 0, grad_sum = 0, balance_sum = 0, aux_sum = 0;
+    double clipped = 0, clipped_low = 0, clipped_high = 0, kl = 0, tokens = 0, loss_sum = 0, grad_sum = 0, balance_sum = 0, aux_sum = 0;
     int updates = 0;
     auto params = policy_->parameters();
     const auto& trained = master_.empty() ? params : master_;
@@ -330,6 +351,8 @@ void GrpoTrainer::update(const ScoredRollout& scored, const torch::Tensor& advan
             loss_sum += out.loss.item<double>();
             grad_sum += grad_norm;
             clipped += out.clipped_tokens;
+            clipped_low += out.clipped_low;
+            clipped_high += out.clipped_high;
             kl += out.kl_sum;
             tokens += norm.total_tokens;
             ++updates;
@@ -341,6 +364,8 @@ void GrpoTrainer::update(const ScoredRollout& scored, const torch::Tensor& advan
     m.loss = loss_sum / updates;
     m.grad_norm = grad_sum / updates;
     m.clip_fraction = clipped / std::max(1.0, tokens);
+    m.clip_fraction_low = clipped_low / std::max(1.0, tokens);
+    m.clip_fraction_high = clipped_high / std::max(1.0, tokens);
     m.kl = kl / std::max(1.0, tokens);
 }
 

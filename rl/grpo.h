@@ -79,7 +79,11 @@ struct StepMetrics {
     double reward_mean = 0, accuracy = 0, format_rate = 0;
     double completion_length = 0;  // mean generated tokens
     double truncated_rate = 0;     // completions that hit max_new_tokens without the end token
+    double reward_std = 0;              // over the batch
+    double completion_length_max = 0;
+    double all_correct_groups = 0, all_wrong_groups = 0;  // shares of groups
     double loss = 0, kl = 0, clip_fraction = 0, grad_norm = 0;
+    double clip_fraction_low = 0, clip_fraction_high = 0;  // clip_fraction split by end (losses.h)
     double learning_rate = 0;  // the rate of this step's optimizer updates
     double zero_advantage_groups = 0;  // share of groups whose rewards were all equal
     // MoE policies: max/mean expert load of the update's forwards, averaged over MoE layers (1 = balanced),

@@ -135,11 +135,18 @@ PolicyLossOutput policy_loss(const PolicyLossConfig& c, const PolicyLossInput& i
     torch::NoGradGuard no_grad;
     auto m = in.mask.to(torch::kBool);
     // A token counts as clipped when its ratio lies outside the clip range and the clip binds: the
-    // surrogate's max picked the clipped term (ppo_clip, gspo), or the IS weight was cut (cispo).
-    auto outside = (ratio < 1.0 - c.clip_low) | (ratio > 1.0 + c.clip_high);
-    if (c.name == "ppo_clip" || c.name == "gspo") outside = outside & ((-clipped * adv) > (-ratio * adv));
-    if (c.name == "reinforce") outside = torch::zeros_like(m);
-    out.clipped_tokens = (outside & m).sum().item<double>();
+    // surrogate's max picked the clipped term (ppo_clip, gspo: the advantage's sign says which end), or
+    // the IS weight was cut (cispo). reinforce never clips.
+    auto low = ratio < 1.0 - c.clip_low, high = ratio > 1.0 + c.clip_high;
+    if (c.name == "ppo_clip" || c.name == "gspo") {
+        low = low & (adv < 0);
+        high = high & (adv > 0);
+    }
+    if (c.name != "reinforce") {
+        out.clipped_low = (low & m).sum().item<double>();
+        out.clipped_high = (high & m).sum().item<double>();
+    }
+    out.clipped_tokens = out.clipped_low + out.clipped_high;
     if (in.ref_logprobs.defined()) {
         out.kl_sum = (kl_estimate(c.kl_estimator, in.logprobs, in.ref_logprobs) * m).sum().item<double>();
     }

@@ -61,6 +61,9 @@ struct PolicyLossInput {
 struct PolicyLossOutput {
     torch::Tensor loss;         // scalar, this micro-batch's share of the batch loss
     double clipped_tokens = 0;  // tokens whose ratio was clipped (sum; divide by total tokens)
+    // The same split by end (as TRL counts them): below 1 - clip_low with a negative advantage, above
+    // 1 + clip_high with a positive one (cispo: the IS weight cut at either end, whatever the sign).
+    double clipped_low = 0, clipped_high = 0;
     double kl_sum = 0;          // sum of the per-token KL estimate (when a reference is given)
 };
 

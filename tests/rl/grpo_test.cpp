@@ -42,6 +42,10 @@ TEST(GrpoEndToEndTest, RewardOfATriviallyLearnableTaskGoesUp) {
         StepMetrics m = trainer.step(items, step);
         ASSERT_TRUE(std::isfinite(m.loss)) << "step " << step;
         ASSERT_TRUE(std::isfinite(m.grad_norm)) << "step " << step;
+        // Rewards are 0/1 here, so a group with no spread is all correct or all wrong.
+        EXPECT_NEAR(m.all_correct_groups + m.all_wrong_groups, m.zero_advantage_groups, 1e-9) << "step " << step;
+        EXPECT_NEAR(m.clip_fraction, m.clip_fraction_low + m.clip_fraction_high, 1e-9) << "step " << step;
+        EXPECT_GE(m.completion_length_max, m.completion_length);
         if (step <= 5) first += m.reward_mean / 5;
         if (step > 25) last += m.reward_mean / 5;
     }

@@ -22,6 +22,8 @@ TEST(PolicyLossTest, ClippedSurrogateMatchesHandComputation) {
     auto out = policy_loss(c, in, LossNormalizer::of(in.mask, 2));
     EXPECT_NEAR(out.loss.item<float>(), -(1.2 + 0.904837) / 2, 1e-5);
     EXPECT_DOUBLE_EQ(out.clipped_tokens, 1.0);
+    EXPECT_DOUBLE_EQ(out.clipped_high, 1.0);
+    EXPECT_DOUBLE_EQ(out.clipped_low, 0.0);
     out.loss.backward();
     // The clipped token has no gradient; the other has d/dlogp (-ratio/2) = -ratio/2.
     EXPECT_NEAR(in.logprobs.grad()[0][0].item<float>(), 0.0, 1e-7);
@@ -42,6 +44,8 @@ TEST(PolicyLossTest, NegativeAdvantageClipsBelowAndClipHigherIsAsymmetric) {
     auto out = policy_loss(c, in, LossNormalizer::of(in.mask, 2));
     EXPECT_NEAR(out.loss.item<float>(), (1.6 + 2.5) / 2, 1e-5);
     EXPECT_DOUBLE_EQ(out.clipped_tokens, 1.0);
+    EXPECT_DOUBLE_EQ(out.clipped_low, 1.0);
+    EXPECT_DOUBLE_EQ(out.clipped_high, 0.0);
 }
 
 TEST(PolicyLossTest, MaskedTokensContributeNoGradient) {
