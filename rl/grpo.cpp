@@ -27,9 +27,11 @@ GrpoConfig GrpoConfig::from_json(ConfigReader r) {
         .read("advantage_eps", c.advantage_eps)
         .read("scale_rewards", c.scale_rewards)
         .read("shuffle_rewards", c.shuffle_rewards)
+        .read("mask_truncated", c.mask_truncated)
         .read("gradient_checkpointing", c.gradient_checkpointing);
     c.engine = rollout::EngineConfig::from_json(r.child("engine"), default_engine());
     c.lr_schedule = LrSchedule::from_json(r.child("lr_schedule"));
+    c.overlong = OverlongConfig::from_json(r.child("overlong"));
     {
         ConfigReader moe = r.child("moe");
         moe.read("bias_update_rate", c.moe.bias_update_rate).read("aux_loss_coef", c.moe.aux_loss_coef);
@@ -58,6 +60,8 @@ Json GrpoConfig::to_json() const {
             {"advantage_eps", advantage_eps},
             {"scale_rewards", scale_rewards},
             {"shuffle_rewards", shuffle_rewards},
+            {"overlong", overlong.to_json()},
+            {"mask_truncated", mask_truncated},
             {"gradient_checkpointing", gradient_checkpointing},
             {"moe", {{"bias_update_rate", moe.bias_update_rate}, {"aux_loss_coef", moe.aux_loss_coef}}},
             {"loss", loss.to_json()},
@@ -96,6 +100,7 @@ void GrpoConfig::validate(const std::string& path) const {
     sampling.validate(path + ".sampling");
     engine.validate(path + ".engine");
     lr_schedule.validate(path + ".lr_schedule");
+    overlong.validate(path + ".overlong", sampling.max_new_tokens);
     config_require(engine.max_num_seqs >= group_size, path + ".engine.max_num_seqs", "expected >= group_size (a group runs at once)");
     config_require(sampling.temperature > 0, path + ".sampling.temperature", "RL needs sampling (> 0)");
 }
@@ -229,10 +234,12 @@ StepMetrics GrpoTrainer::step(const std::vector<PromptItem>& items, int step) {
 
     const int64_t n = scored.rollout.size();
     auto lengths = scored.rollout.completion_valid.sum(1).to(torch::kFloat32);  // [N]
-    m.reward_mean = scored.rewards.mean().item<double>();
+    // The reward the optimizer sees: the verifier's, plus DAPO's overlong penalty when it is on.
+    torch::Tensor rewards = scored.rewards + overlong_penalty(lengths, config_.sampling.max_new_tokens, config_.overlong);
+    m.reward_mean = rewards.mean().item<double>();
     m.completion_length = lengths.mean().item<double>();
     m.completion_length_max = lengths.max().item<double>();
-    m.reward_std = n > 1 ? scored.rewards.std().item<double>() : 0.0;
+    m.reward_std = n > 1 ? rewards.std().item<double>() : 0.0;
     {
         std::vector<bool> correct;
         for (const auto& r : scored.results) correct.push_back(r.verdict == verifiers::Verdict::kCorrect);
@@ -246,16 +253,18 @@ StepMetrics GrpoTrainer::step(const std::vector<PromptItem>& items, int step) {
         m.all_correct_groups /= std::max<int64_t>(1, groups);
         m.all_wrong_groups /= std::max<int64_t>(1, groups);
     }
+    scored.truncated = torch::zeros({n}, torch::kBool);
     for (int64_t i = 0; i < n; ++i) {
         m.accuracy += scored.results[i].verdict == verifiers::Verdict::kCorrect;
         m.format_rate += scored.results[i].format_ok;
         std::vector<int> ids = scored.rollout.completion(i);
-        m.truncated_rate += ids.empty() || ids.back() != tokenizer_.eos_id();
+        const bool truncated = ids.empty() || ids.back() != tokenizer_.eos_id();
+        scored.truncated[i] = truncated;
+        m.truncated_rate += truncated;
     }
     m.accuracy /= n;
     m.format_rate /= n;
     m.truncated_rate /= n;
-    torch::Tensor rewards = scored.rewards;
     if (config_.shuffle_rewards) {
         auto gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(step) * 7919 + 3);
         rewards = rewards.index_select(0, torch::randperm(n, gen));
@@ -311,6 +320,7 @@ void GrpoTrainer::update(const ScoredRollout& scored, const torch::Tensor& advan
         auto order = config_.mini_batches > 1 ? torch::randperm(n, gen) : torch::arange(n);
         for (auto rows : order.chunk(config_.mini_batches)) {
             auto mask = r.completion_valid.index_select(0, rows);
+            if (config_.mask_truncated) mask = mask & scored.truncated.index_select(0, rows).logical_not().unsqueeze(1);
             LossNormalizer norm = LossNormalizer::of(mask, config_.sampling.max_new_tokens);
             PolicyLossInput in;
             in.logprobs = sequence_logprobs(*policy_,

@@ -14,6 +14,7 @@
 #include "policy/transformer.h"
 #include "rl/losses.h"
 #include "rl/lr_schedule.h"
+#include "rl/reward_shaping.h"
 #include "rollout/engine.h"
 #include "rollout/sampler.h"
 #include "verifiers/reward.h"
@@ -38,6 +39,9 @@ struct GrpoConfig {
     // Control run: permute the rewards across the whole batch before computing advantages, so that reward
     // no longer depends on the completion (the random-reward control; accuracy must not rise).
     bool shuffle_rewards = false;
+    OverlongConfig overlong;       // DAPO's overlong reward shaping (key overlong); off by default
+    // DAPO's overlong filtering: truncated completions (no end token) contribute no tokens to the loss.
+    bool mask_truncated = false;
     // Recompute each decoder block in the backward pass (less activation memory, ~1/3 more compute).
     bool gradient_checkpointing = false;
     // Mixture-of-Experts policies (ignored for dense ones).
@@ -71,7 +75,8 @@ struct ScoredRollout {
     rollout::Rollout rollout;
     std::vector<std::string> completions;  // decoded text, end token excluded
     std::vector<verifiers::VerifierResult> results;
-    torch::Tensor rewards;  // [N]
+    torch::Tensor rewards;    // [N] the verifier's
+    torch::Tensor truncated;  // [N] bool: no end token (set by the trainer)
 };
 
 struct StepMetrics {

@@ -90,6 +90,26 @@ TEST(GrpoEndToEndTest, TheOptimizerFollowsTheLearningRateSchedule) {
     }
 }
 
+TEST(GrpoEndToEndTest, OverlongShapingAndTruncationMasking) {
+    auto tok = tokenizer();
+    std::vector<PromptItem> items = {{"?a", "b"}, {"?b", "b"}, {"?c", "b"}, {"?d", "b"}};
+    // The toy model rarely ends before 4 tokens: with a buffer of 3, a 4-token completion loses 1/3
+    // per token over 1, so the shaped mean reward sits below the accuracy.
+    GrpoConfig c = small_config();
+    c.overlong = OverlongConfig{3, 1.0};
+    c.mask_truncated = true;
+    GrpoTrainer trainer(tiny_model(tok.vocab_size()), tok, c, starts_with);
+    StepMetrics m = trainer.step(items, 1);
+    ASSERT_GT(m.truncated_rate, 0.0);
+    EXPECT_LT(m.reward_mean, m.accuracy);
+    EXPECT_TRUE(std::isfinite(m.loss));
+    if (m.truncated_rate == 1.0) {
+        // Every completion is masked: nothing to learn from.
+        EXPECT_EQ(m.loss, 0.0);
+        EXPECT_EQ(m.grad_norm, 0.0);
+    }
+}
+
 TEST(GrpoEndToEndTest, ShuffledRewardControlDoesNotLearn) {
     auto tok = tokenizer();
     GrpoConfig c = small_config();
