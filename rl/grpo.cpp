@@ -114,6 +114,7 @@ Json StepMetrics::to_json() const {
             {"truncated_rate", truncated_rate},
             {"loss", loss},
             {"kl", kl},
+            {"kl_reward_penalty", kl_reward_penalty},
             {"clip_fraction", clip_fraction},
             {"clip_fraction_low", clip_fraction_low},
             {"clip_fraction_high", clip_fraction_high},
@@ -236,6 +237,16 @@ StepMetrics GrpoTrainer::step(const std::vector<PromptItem>& items, int step) {
     auto lengths = scored.rollout.completion_valid.sum(1).to(torch::kFloat32);  // [N]
     // The reward the optimizer sees: the verifier's, plus DAPO's overlong penalty when it is on.
     torch::Tensor rewards = scored.rewards + overlong_penalty(lengths, config_.sampling.max_new_tokens, config_.overlong);
+    if (reference_ && config_.loss.kl_in_reward) {
+        // The sampling policy's log-probs (recorded by the engine) against the reference's.
+        torch::NoGradGuard no_grad;
+        const auto& r = scored.rollout;
+        auto ref = sequence_logprobs(*reference_, r.prompt_ids, r.prompt_valid, r.completion_ids, r.completion_valid,
+                                     config_.sampling.temperature);
+        auto penalty = kl_reward_penalty(config_.loss, r.logprobs, ref, r.completion_valid);  // [N]
+        m.kl_reward_penalty = penalty.mean().item<double>();
+        rewards = rewards - penalty;
+    }
     m.reward_mean = rewards.mean().item<double>();
     m.completion_length = lengths.mean().item<double>();
     m.completion_length_max = lengths.max().item<double>();
@@ -305,7 +316,7 @@ void GrpoTrainer::update(const ScoredRollout& scored, const torch::Tensor& advan
     const int64_t n = r.size();
     const double temperature = config_.sampling.temperature;
     torch::Tensor ref_logprobs;
-    if (reference_) {
+    if (reference_ && !config_.loss.kl_in_reward) {
         torch::NoGradGuard no_grad;
         ref_logprobs = sequence_logprobs(*reference_, r.prompt_ids, r.prompt_valid, r.completion_ids, r.completion_valid, temperature);
     }

@@ -88,6 +88,7 @@ struct StepMetrics {
     double completion_length_max = 0;
     double all_correct_groups = 0, all_wrong_groups = 0;  // shares of groups
     double loss = 0, kl = 0, clip_fraction = 0, grad_norm = 0;
+    double kl_reward_penalty = 0;  // mean per completion of what kl_in_reward subtracted
     double clip_fraction_low = 0, clip_fraction_high = 0;  // clip_fraction split by end (losses.h)
     double learning_rate = 0;  // the rate of this step's optimizer updates
     double zero_advantage_groups = 0;  // share of groups whose rewards were all equal

@@ -16,6 +16,7 @@ PolicyLossConfig PolicyLossConfig::from_json(ConfigReader r) {
         .read("aggregation", c.aggregation)
         .read("kl_coef", c.kl_coef)
         .read("kl_estimator", c.kl_estimator)
+        .read("kl_in_reward", c.kl_in_reward)
         .read("clip_ratio_c", c.clip_ratio_c);
     r.finish();
     return c;
@@ -28,6 +29,7 @@ Json PolicyLossConfig::to_json() const {
             {"aggregation", aggregation},
             {"kl_coef", kl_coef},
             {"kl_estimator", kl_estimator},
+            {"kl_in_reward", kl_in_reward},
             {"clip_ratio_c", clip_ratio_c}};
 }
 
@@ -90,6 +92,14 @@ torch::Tensor kl_estimate(const std::string& estimator,
     throw ConfigError("KL estimator '" + estimator + "': unknown; valid names: " + join(kl_estimator_names()));
 }
 
+torch::Tensor kl_reward_penalty(const PolicyLossConfig& c,
+                                const torch::Tensor& logprobs,
+                                const torch::Tensor& ref_logprobs,
+                                const torch::Tensor& mask) {
+    auto kl = kl_estimate(c.kl_estimator, logprobs.to(torch::kFloat32), ref_logprobs.to(torch::kFloat32));
+    return c.kl_coef * torch::where(mask.to(torch::kBool), kl, torch::zeros_like(kl)).sum(1);  // [N]
+}
+
 namespace {
 
 // The sequence-level ratio of GSPO, per token: log s_t = sg(mean over the sequence of log ratio) +
@@ -126,7 +136,7 @@ PolicyLossOutput policy_loss(const PolicyLossConfig& c, const PolicyLossInput& i
     }
 
     PolicyLossOutput out;
-    if (c.kl_coef > 0) {
+    if (c.kl_coef > 0 && !c.kl_in_reward) {
         TORCH_CHECK(in.ref_logprobs.defined(), "kl_coef > 0 needs reference log-probs");
         per_token = per_token + c.kl_coef * kl_estimate(c.kl_estimator, in.logprobs, in.ref_logprobs);
     }

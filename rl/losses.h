@@ -33,6 +33,10 @@ struct PolicyLossConfig {
     std::string aggregation = "token_mean";
     double kl_coef = 0.0;    // 0 = no KL penalty and no reference model
     std::string kl_estimator = "k3";
+    // Where the KL goes: false = a per-token loss term; true = subtracted from each completion's
+    // reward before advantages (kl_coef * sum over its tokens of the estimate between the sampling
+    // policy and the reference, as verl's use_kl_in_reward), with no KL term in the loss.
+    bool kl_in_reward = false;
     double clip_ratio_c = 0.0;  // ppo_clip dual-clip bound for negative advantages (> 1); 0 = off
 
     static PolicyLossConfig from_json(ConfigReader r);
@@ -70,6 +74,12 @@ struct PolicyLossOutput {
 std::vector<std::string> policy_loss_names();
 std::vector<std::string> aggregation_names();
 std::vector<std::string> kl_estimator_names();
+
+// Per-sequence reward penalty [N]: kl_coef * sum over mask of the estimate (kl_in_reward).
+torch::Tensor kl_reward_penalty(const PolicyLossConfig& config,
+                                const torch::Tensor& logprobs,
+                                const torch::Tensor& ref_logprobs,
+                                const torch::Tensor& mask);
 
 // Per-token KL(policy || reference) estimate [N, C] by estimator name (k1, k2, k3).
 torch::Tensor kl_estimate(const std::string& estimator,

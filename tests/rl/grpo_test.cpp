@@ -110,6 +110,26 @@ TEST(GrpoEndToEndTest, OverlongShapingAndTruncationMasking) {
     }
 }
 
+TEST(GrpoEndToEndTest, KlInTheRewardIsSubtractedFromEachCompletion) {
+    auto tok = tokenizer();
+    std::vector<PromptItem> items = {{"?a", "b"}, {"?b", "b"}, {"?c", "b"}, {"?d", "b"}};
+    GrpoConfig c = small_config();
+    c.learning_rate = 3e-2;
+    c.loss.kl_coef = 0.5;
+    c.loss.kl_in_reward = true;
+    GrpoTrainer trainer(tiny_model(tok.vocab_size()), tok, c, starts_with);
+    double last_penalty = 0;
+    for (int step = 1; step <= 6; ++step) {
+        StepMetrics m = trainer.step(items, step);
+        // Rewards are 0/1 (accuracy) minus the penalty; no KL term enters the loss.
+        EXPECT_NEAR(m.reward_mean, m.accuracy - m.kl_reward_penalty, 1e-5) << "step " << step;
+        EXPECT_EQ(m.kl, 0.0);
+        if (step == 1) EXPECT_LT(m.kl_reward_penalty, 1e-4);  // the policy still is the reference
+        last_penalty = m.kl_reward_penalty;
+    }
+    EXPECT_GT(last_penalty, 1e-4);  // it has moved away since
+}
+
 TEST(GrpoEndToEndTest, ShuffledRewardControlDoesNotLearn) {
     auto tok = tokenizer();
     GrpoConfig c = small_config();

@@ -225,6 +225,22 @@ TEST(KlTest, EveryEstimatorByHand) {
     EXPECT_THROW(kl_estimate("k4", lp, ref), ConfigError);
 }
 
+TEST(KlTest, RewardPenaltySumsTheEstimateOverEachCompletion) {
+    // Row 0: d = ref - logp = (0.5, -0.5) over two tokens; k1 = -d sums to 0, k2 = d^2/2 to 0.25.
+    // Row 1: one token of d = 1 (the second is padding): k2 = 0.5. kl_coef 0.1 scales both.
+    PolicyLossConfig c;
+    c.kl_coef = 0.1;
+    c.kl_estimator = "k2";
+    auto lp = torch::tensor({{-1.0f, -1.0f}, {-2.0f, -9.0f}});
+    auto ref = torch::tensor({{-0.5f, -1.5f}, {-1.0f, 0.0f}});
+    auto mask = torch::tensor({{true, true}, {true, false}});
+    auto p = kl_reward_penalty(c, lp, ref, mask);
+    EXPECT_NEAR(p[0].item<float>(), 0.025, 1e-6);
+    EXPECT_NEAR(p[1].item<float>(), 0.05, 1e-6);
+    c.kl_estimator = "k1";
+    EXPECT_NEAR(kl_reward_penalty(c, lp, ref, mask)[0].item<float>(), 0.0, 1e-6);
+}
+
 TEST(PolicyLossConfigTest, RejectsUnknownNamesAndRanges) {
     const std::vector<std::function<void(PolicyLossConfig&)>> bad = {
         [](PolicyLossConfig& c) { c.aggregation = "tokenmean"; },
