@@ -92,11 +92,12 @@ torch::Tensor AttentionImpl::paged_forward(const torch::Tensor& q, const torch::
     auto& kv = *batch.kv;
     using torch::indexing::Slice;
     // keys [NB, Hkv, D, BS] (column layout): each token fills column slot_offset of its block
+    TORCH_CHECK(kv.key_layout == KeyLayout::kColumns, "paged_forward: grouped-query caches store keys by column");
     kv.keys[layer_].index_put_({batch.slot_block, Slice(), Slice(), batch.slot_offset}, k[0].transpose(0, 1));
     kv.values[layer_].index_put_({batch.slot_block, torch::indexing::Slice(), batch.slot_offset}, v[0].transpose(0, 1));
     const double scale = 1.0 / std::sqrt(static_cast<double>(c_.head_dim()));
     return paged_attention(q[0].transpose(0, 1), kv.keys[layer_], kv.values[layer_], c_.head_dim(), batch, scale,
-                           KeyLayout::kColumns);
+                           kv.key_layout);
 }
 
 MlaAttentionImpl::MlaAttentionImpl(const TransformerConfig& c, int layer) : c_(c), layer_(layer) {
@@ -174,7 +175,7 @@ torch::Tensor MlaAttentionImpl::paged_forward(const torch::Tensor& q_nope,
     auto q_latent = torch::bmm(q_nope[0], w_uk);                                                 // [H, N, L]
     auto query = torch::cat({q_latent, q_rot[0]}, -1).transpose(0, 1);                          // [N, H, L+rope]
     auto out_latent =
-        paged_attention(query, kv.keys[layer_], kv.keys[layer_], L, batch, scale_, KeyLayout::kRows);  // [N, H, L]
+        paged_attention(query, kv.keys[layer_], kv.keys[layer_], L, batch, scale_, kv.key_layout);  // [N, H, L]
     return torch::bmm(out_latent.transpose(0, 1), w_uv.transpose(1, 2)).transpose(0, 1);        // [N, H, vd]
 }
 

@@ -17,8 +17,8 @@
 namespace aha::policy {
 
 // How keys sit inside a block: one row per position ([.., block_size, Dk]), or one row per key
-// dimension
-// ([.., Dk, block_size]), which lets the CPU kernel score a whole block with vector multiply-adds.
+// dimension ([.., Dk, block_size]), which lets the CPU kernel score a whole block with vector
+// multiply-adds. PagedKV::key_layout says which a pool uses; the attention layers pass it on.
 enum class KeyLayout { kRows, kColumns };
 
 // Per layer: keys [num_blocks, Hkv, Dk, block_size] (KeyLayout::kColumns), values

@@ -223,6 +223,24 @@ GrpoTrainer::GrpoTrainer(policy::CausalLM policy, const policy::CharTokenizer& t
             .weight_decay(config_.weight_decay));
 }
 
+namespace {
+
+// The shares of groups (consecutive runs of group_size results) whose completions are all correct
+// or all wrong.
+void count_uniform_groups(const std::vector<verifiers::VerifierResult>& results, int group_size, StepMetrics& m) {
+    const int64_t groups = static_cast<int64_t>(results.size()) / group_size;
+    for (int64_t g = 0; g < groups; ++g) {
+        int correct = 0;
+        for (int k = 0; k < group_size; ++k) correct += results[g * group_size + k].verdict == verifiers::Verdict::kCorrect;
+        m.all_correct_groups += correct == group_size;
+        m.all_wrong_groups += correct == 0;
+    }
+    m.all_correct_groups /= std::max<int64_t>(1, groups);
+    m.all_wrong_groups /= std::max<int64_t>(1, groups);
+}
+
+}  // namespace
+
 StepMetrics GrpoTrainer::step(const std::vector<PromptItem>& items, int step) {
     StepMetrics m;
     m.step = step;
@@ -251,27 +269,15 @@ StepMetrics GrpoTrainer::step(const std::vector<PromptItem>& items, int step) {
     m.completion_length = lengths.mean().item<double>();
     m.completion_length_max = lengths.max().item<double>();
     m.reward_std = n > 1 ? rewards.std().item<double>() : 0.0;
-    {
-        std::vector<bool> correct;
-        for (const auto& r : scored.results) correct.push_back(r.verdict == verifiers::Verdict::kCorrect);
-        const int G = config_.group_size;
-        const int64_t groups = n / G;
-        for (int64_t g = 0; g < groups; ++g) {
-            const auto first = correct.begin() + g * G, last = first + G;
-            m.all_correct_groups += std::all_of(first, last, [](bool c) { return c; });
-            m.all_wrong_groups += std::none_of(first, last, [](bool c) { return c; });
-        }
-        m.all_correct_groups /= std::max<int64_t>(1, groups);
-        m.all_wrong_groups /= std::max<int64_t>(1, groups);
-    }
+    count_uniform_groups(scored.results, config_.group_size, m);
     scored.truncated = torch::zeros({n}, torch::kBool);
+    auto truncated = scored.truncated.accessor<bool, 1>();
     for (int64_t i = 0; i < n; ++i) {
         m.accuracy += scored.results[i].verdict == verifiers::Verdict::kCorrect;
         m.format_rate += scored.results[i].format_ok;
         std::vector<int> ids = scored.rollout.completion(i);
-        const bool truncated = ids.empty() || ids.back() != tokenizer_.eos_id();
-        scored.truncated[i] = truncated;
-        m.truncated_rate += truncated;
+        truncated[i] = ids.empty() || ids.back() != tokenizer_.eos_id();
+        m.truncated_rate += truncated[i];
     }
     m.accuracy /= n;
     m.format_rate /= n;

@@ -136,9 +136,11 @@ PolicyLossOutput policy_loss(const PolicyLossConfig& c, const PolicyLossInput& i
     }
 
     PolicyLossOutput out;
+    torch::Tensor kl;  // [N, C] when a reference is given: once, for the loss and the metric
+    if (in.ref_logprobs.defined()) kl = kl_estimate(c.kl_estimator, in.logprobs, in.ref_logprobs);
     if (c.kl_coef > 0 && !c.kl_in_reward) {
-        TORCH_CHECK(in.ref_logprobs.defined(), "kl_coef > 0 needs reference log-probs");
-        per_token = per_token + c.kl_coef * kl_estimate(c.kl_estimator, in.logprobs, in.ref_logprobs);
+        TORCH_CHECK(kl.defined(), "kl_coef > 0 needs reference log-probs");
+        per_token = per_token + c.kl_coef * kl;
     }
     out.loss = aggregate(c.aggregation, per_token, in.mask, norm);
 
@@ -157,9 +159,7 @@ PolicyLossOutput policy_loss(const PolicyLossConfig& c, const PolicyLossInput& i
         out.clipped_high = (high & m).sum().item<double>();
     }
     out.clipped_tokens = out.clipped_low + out.clipped_high;
-    if (in.ref_logprobs.defined()) {
-        out.kl_sum = (kl_estimate(c.kl_estimator, in.logprobs, in.ref_logprobs) * m).sum().item<double>();
-    }
+    if (kl.defined()) out.kl_sum = torch::where(m, kl, torch::zeros_like(kl)).sum().item<double>();
     return out;
 }
 

@@ -97,17 +97,20 @@ TEST(GrpoEndToEndTest, OverlongShapingAndTruncationMasking) {
     // per token over 1, so the shaped mean reward sits below the accuracy.
     GrpoConfig c = small_config();
     c.overlong = OverlongConfig{3, 1.0};
+    GrpoTrainer plain(tiny_model(tok.vocab_size()), tok, c, starts_with);
+    StepMetrics all_rows = plain.step(items, 1);
+    ASSERT_GT(all_rows.truncated_rate, 0.0);
+    ASSERT_LT(all_rows.truncated_rate, 1.0);
+    EXPECT_LT(all_rows.reward_mean, all_rows.accuracy);
+    // The same weights and seeds sample the same completions; masking the truncated ones changes
+    // which tokens the loss sees.
     c.mask_truncated = true;
-    GrpoTrainer trainer(tiny_model(tok.vocab_size()), tok, c, starts_with);
-    StepMetrics m = trainer.step(items, 1);
-    ASSERT_GT(m.truncated_rate, 0.0);
-    EXPECT_LT(m.reward_mean, m.accuracy);
-    EXPECT_TRUE(std::isfinite(m.loss));
-    if (m.truncated_rate == 1.0) {
-        // Every completion is masked: nothing to learn from.
-        EXPECT_EQ(m.loss, 0.0);
-        EXPECT_EQ(m.grad_norm, 0.0);
-    }
+    GrpoTrainer masked(tiny_model(tok.vocab_size()), tok, c, starts_with);
+    StepMetrics kept = masked.step(items, 1);
+    EXPECT_EQ(kept.truncated_rate, all_rows.truncated_rate);
+    EXPECT_EQ(kept.reward_mean, all_rows.reward_mean);
+    EXPECT_TRUE(std::isfinite(kept.loss));
+    EXPECT_GT(std::abs(kept.loss - all_rows.loss), 1e-6);
 }
 
 TEST(GrpoEndToEndTest, KlInTheRewardIsSubtractedFromEachCompletion) {
