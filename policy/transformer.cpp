@@ -181,13 +181,19 @@ torch::Tensor CausalLMImpl::forward_paged(const torch::Tensor& input_ids,
                                           const torch::Tensor& rows,
                                           torch::Tensor& buffer) {
     auto h = model->forward_paged(input_ids, positions, batch).index_select(0, rows);  // [R, C]
-    const auto& w = lm_head ? lm_head->weight : model->embed_tokens->weight;          // [V, C]
+    const auto& w = output_weight();                                                  // [V, C]
     if (!buffer.defined() || buffer.scalar_type() != h.scalar_type() || buffer.device() != h.device()) {
         buffer = torch::empty({0}, h.options());
     }
     buffer.resize_({h.size(0), w.size(0)});
     project_into(buffer, h, w);  // [R, V]
     return buffer;
+}
+
+torch::Tensor CausalLMImpl::hidden_states(const torch::Tensor& input_ids,
+                                          const torch::Tensor& position_ids,
+                                          const torch::Tensor& token_valid) {
+    return model(input_ids, position_ids, token_valid, nullptr);
 }
 
 int64_t CausalLMImpl::num_parameters() const {

@@ -71,6 +71,11 @@ class CausalLMImpl : public torch::nn::Cloneable<CausalLMImpl> {
                           const torch::Tensor& token_valid,
                           KVCache* cache = nullptr);
 
+    // The final hidden states [B, T, H] of the same (no cache); logits = hidden x output_weight()^T.
+    torch::Tensor hidden_states(const torch::Tensor& input_ids, const torch::Tensor& position_ids, const torch::Tensor& token_valid);
+    // The output projection [V, H]: lm_head's weight, or the embeddings when they are tied.
+    const torch::Tensor& output_weight() const { return lm_head ? lm_head->weight : model->embed_tokens->weight; }
+
     // The rollout engine's packed step (policy/paged_attention.h): the N tokens of several sequences,
     // input_ids/positions [N] int64. Returns the logits of the hidden rows `rows` only: [R, V]. A defined
     // `buffer` receives them (resized as needed) when it has the logits' dtype and device: the caller keeps

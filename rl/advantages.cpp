@@ -12,7 +12,9 @@ torch::Tensor grouped(const AdvantageInput& in) {
     TORCH_CHECK(in.rewards.dim() == 1, "rewards must be [N]");
     TORCH_CHECK(in.group_size >= 1 && in.rewards.size(0) % in.group_size == 0,
                 "rewards (", in.rewards.size(0), ") must hold whole groups of ", in.group_size);
-    return in.rewards.to(torch::kFloat32).view({-1, in.group_size});  // [num_groups, G]
+    // float32, or float64 for float64 rewards (the reference-parity test).
+    auto dtype = in.rewards.scalar_type() == torch::kFloat64 ? torch::kFloat64 : torch::kFloat32;
+    return in.rewards.to(dtype).view({-1, in.group_size});  // [num_groups, G]
 }
 
 torch::Tensor grpo(const AdvantageInput& in) {
@@ -58,7 +60,7 @@ torch::Tensor whiten_over_tokens(const torch::Tensor& x, const torch::Tensor& le
     if (tokens <= 0) return torch::zeros_like(x);
     auto mean = (w * xd).sum() / tokens;
     auto var = tokens > 1 ? (w * (xd - mean).pow(2)).sum() / (tokens - 1) : torch::zeros({}, torch::kFloat64);
-    return ((xd - mean) * torch::rsqrt(var + 1e-8)).to(torch::kFloat32);
+    return ((xd - mean) * torch::rsqrt(var + 1e-8)).to(x.scalar_type());
 }
 
 torch::Tensor reinforce_pp(const AdvantageInput& in) {

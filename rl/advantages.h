@@ -49,7 +49,8 @@ struct AdvantageEstimator {
 const std::vector<AdvantageEstimator>& advantage_estimators();
 std::vector<std::string> advantage_names();
 
-// Advantages [N] (float32) by estimator name; ConfigError listing the valid names for an unknown one.
+// Advantages [N] (float32; float64 for float64 rewards) by estimator name; ConfigError listing the
+// valid names for an unknown one.
 torch::Tensor compute_advantages(const std::string& name, const AdvantageInput& input);
 
 }  // namespace aha::rl

@@ -7,6 +7,7 @@
 
 #include "core/log.h"
 #include "core/strings.h"
+#include "policy/token_logprobs.h"
 #include "rl/advantages.h"
 
 namespace aha::rl {
@@ -23,6 +24,7 @@ GrpoConfig GrpoConfig::from_json(ConfigReader r) {
         .read("max_grad_norm", c.max_grad_norm)
         .read("epochs", c.epochs)
         .read("mini_batches", c.mini_batches)
+        .read("micro_batch_tokens", c.micro_batch_tokens)
         .read("advantage", c.advantage)
         .read("advantage_eps", c.advantage_eps)
         .read("scale_rewards", c.scale_rewards)
@@ -56,6 +58,7 @@ Json GrpoConfig::to_json() const {
             {"max_grad_norm", max_grad_norm},
             {"epochs", epochs},
             {"mini_batches", mini_batches},
+            {"micro_batch_tokens", micro_batch_tokens},
             {"advantage", advantage},
             {"advantage_eps", advantage_eps},
             {"scale_rewards", scale_rewards},
@@ -90,6 +93,7 @@ void GrpoConfig::validate(const std::string& path) const {
     config_require(mini_batches >= 1 && mini_batches <= prompts_per_step * group_size,
                    path + ".mini_batches",
                    "expected 1..prompts_per_step*group_size");
+    config_require(micro_batch_tokens >= 0, path + ".micro_batch_tokens", "expected >= 0 (0 = no split)");
     config_require_one_of(advantage, advantage_names(), path + ".advantage");
     config_require(advantage_eps >= 0, path + ".advantage_eps", "expected >= 0");
     parse_reward_scale(scale_rewards, path + ".scale_rewards");
@@ -124,6 +128,13 @@ Json StepMetrics::to_json() const {
             {"all_wrong_groups", all_wrong_groups},
             {"grad_norm", grad_norm},
             {"learning_rate", learning_rate},
+            {"entropy", entropy},
+            {"approx_kl", approx_kl},
+            {"is_weight_mean", is_weight_mean},
+            {"is_weight_min", is_weight_min},
+            {"is_weight_max", is_weight_max},
+            {"rollout_logprob_diff_mean", rollout_logprob_diff_mean},
+            {"rollout_logprob_diff_max", rollout_logprob_diff_max},
             {"zero_advantage_groups", zero_advantage_groups},
             {"expert_balance", expert_balance},
             {"aux_loss", aux_loss},
@@ -170,25 +181,91 @@ ScoredRollout sample_and_score(rollout::Engine& engine,
 
 namespace {
 
-// Log-probs [n, C] of completion tokens given prompts, for the rows of a rollout.
-torch::Tensor sequence_logprobs(policy::CausalLMImpl& model,
-                                const torch::Tensor& prompt_ids,
-                                const torch::Tensor& prompt_valid,
-                                const torch::Tensor& completion_ids,
-                                const torch::Tensor& completion_valid,
-                                double temperature) {
-    const int64_t P = prompt_ids.size(1), C = completion_ids.size(1);
-    auto ids = torch::cat({prompt_ids, completion_ids}, 1);                                 // [n, P+C]
-    auto valid = torch::cat({prompt_valid, completion_valid}, 1);                           // [n, P+C]
-    auto logits = model.forward(ids, policy::positions_from_mask(valid), valid);            // [n, P+C, V]
-    auto next = logits.narrow(1, P - 1, C).to(torch::kFloat32) / temperature;               // [n, C, V]
-    return next.log_softmax(-1).gather(-1, completion_ids.unsqueeze(-1)).squeeze(-1);      // [n, C]
+// Per-token log-probs and entropies of the completion tokens of some rollout rows, zero outside `select`.
+struct TokenOutputs {
+    torch::Tensor logprobs, entropy;  // [R, width] float32
+    int64_t width = 0;                // completion columns kept: the rows' longest completion
+};
+
+// One forward over the rows `rows` of a rollout with their common padding trimmed (prompt columns
+// before the first real token, completion columns after the last); the output projection runs on
+// the tokens of `select` [N, C] only.
+TokenOutputs rows_forward(policy::CausalLMImpl& model,
+                          const rollout::Rollout& r,
+                          const torch::Tensor& rows,
+                          const torch::Tensor& select,
+                          double temperature) {
+    auto prompt_valid = r.prompt_valid.index_select(0, rows);
+    auto completion_valid = r.completion_valid.index_select(0, rows);
+    const int64_t first = prompt_valid.any(0).to(torch::kLong).argmax().item<int64_t>();
+    const int64_t P = prompt_valid.size(1) - first;
+    const int64_t C = std::max<int64_t>(1, completion_valid.any(0).sum().item<int64_t>());  // right-padded
+    prompt_valid = prompt_valid.narrow(1, first, P);
+    completion_valid = completion_valid.narrow(1, 0, C);
+    auto completion_ids = r.completion_ids.index_select(0, rows).narrow(1, 0, C);
+    auto ids = torch::cat({r.prompt_ids.index_select(0, rows).narrow(1, first, P), completion_ids}, 1);
+    auto valid = torch::cat({prompt_valid, completion_valid}, 1);
+    const int64_t n = rows.size(0);
+    auto h = model.hidden_states(ids, policy::positions_from_mask(valid), valid).narrow(1, P - 1, C);  // [n, C, H]
+    auto idx = (select.index_select(0, rows).narrow(1, 0, C) & completion_valid).reshape(-1).nonzero().squeeze(1);
+    auto t = policy::token_logprobs(h.reshape({n * C, h.size(2)}).index_select(0, idx), model.output_weight(),
+                                    completion_ids.reshape(-1).index_select(0, idx), temperature);
+    auto place = [&](const torch::Tensor& v) { return torch::zeros({n * C}, v.options()).index_copy(0, idx, v).view({n, C}); };
+    return {place(t.logprobs), place(t.entropy), C};
+}
+
+// Splits `rows` in order into micro-batches of at most `max_tokens` real tokens each (a longer row goes
+// alone); max_tokens = 0 keeps them together.
+std::vector<torch::Tensor> micro_batches(const torch::Tensor& rows, const torch::Tensor& row_tokens, int64_t max_tokens) {
+    if (max_tokens <= 0) return {rows};
+    std::vector<torch::Tensor> out;
+    std::vector<int64_t> current;
+    int64_t tokens = 0;
+    auto ids = rows.accessor<int64_t, 1>();
+    auto counts = row_tokens.accessor<int64_t, 1>();
+    for (int64_t i = 0; i < ids.size(0); ++i) {
+        const int64_t t = counts[ids[i]];
+        if (!current.empty() && tokens + t > max_tokens) {
+            out.push_back(torch::tensor(current, torch::kLong));
+            current.clear();
+            tokens = 0;
+        }
+        current.push_back(ids[i]);
+        tokens += t;
+    }
+    if (!current.empty()) out.push_back(torch::tensor(current, torch::kLong));
+    return out;
+}
+
+// Log-probs [N, C] of every completion token of a rollout under a model, without gradients, in
+// micro-batches.
+torch::Tensor rollout_logprobs(policy::CausalLMImpl& model,
+                               const rollout::Rollout& r,
+                               const torch::Tensor& row_tokens,
+                               int64_t max_tokens,
+                               double temperature) {
+    torch::NoGradGuard no_grad;
+    auto out = torch::zeros(r.completion_ids.sizes(), torch::kFloat32);
+    for (const auto& rows : micro_batches(torch::arange(r.size()), row_tokens, max_tokens)) {
+        TokenOutputs t = rows_forward(model, r, rows, r.completion_valid, temperature);
+        out.narrow(1, 0, t.width).index_copy_(0, rows, t.logprobs);
+    }
+    return out;
+}
+
+// Real (prompt + completion) tokens of each row [N] int64: what micro-batches are sized by.
+torch::Tensor row_tokens(const rollout::Rollout& r) {
+    return r.prompt_valid.sum(1) + r.completion_valid.sum(1);
 }
 
 }  // namespace
 
 torch::Tensor completion_logprobs(policy::CausalLM& model, const rollout::Rollout& r, double temperature) {
-    return sequence_logprobs(*model, r.prompt_ids, r.prompt_valid, r.completion_ids, r.completion_valid, temperature);
+    torch::NoGradGuard no_grad;
+    auto full = torch::zeros(r.completion_ids.sizes(), torch::kFloat32);
+    TokenOutputs t = rows_forward(*model, r, torch::arange(r.size()), r.completion_valid, temperature);
+    full.narrow(1, 0, t.width).copy_(t.logprobs);
+    return full;
 }
 
 GrpoTrainer::GrpoTrainer(policy::CausalLM policy, const policy::CharTokenizer& tokenizer, GrpoConfig config, RewardFn reward)
@@ -259,8 +336,7 @@ StepMetrics GrpoTrainer::step(const std::vector<PromptItem>& items, int step) {
         // The sampling policy's log-probs (recorded by the engine) against the reference's.
         torch::NoGradGuard no_grad;
         const auto& r = scored.rollout;
-        auto ref = sequence_logprobs(*reference_, r.prompt_ids, r.prompt_valid, r.completion_ids, r.completion_valid,
-                                     config_.sampling.temperature);
+        auto ref = rollout_logprobs(*reference_, r, row_tokens(r), config_.micro_batch_tokens, config_.sampling.temperature);
         auto penalty = kl_reward_penalty(config_.loss, r.logprobs, ref, r.completion_valid);  // [N]
         m.kl_reward_penalty = penalty.mean().item<double>();
         rewards = rewards - penalty;
@@ -321,47 +397,74 @@ void GrpoTrainer::update(const ScoredRollout& scored, const torch::Tensor& advan
     const auto& r = scored.rollout;
     const int64_t n = r.size();
     const double temperature = config_.sampling.temperature;
-    torch::Tensor ref_logprobs;
+    const auto tokens_of_row = row_tokens(r);
+    auto loss_mask = r.completion_valid;
+    if (config_.mask_truncated) loss_mask = loss_mask & scored.truncated.logical_not().unsqueeze(1);
+    // The log-probs the ratio is taken against: the engine's, or with rollout correction on, the
+    // trainer's own before this step's updates (the engine's then only enter the IS weights).
+    torch::Tensor ref_logprobs, old_logprobs = r.logprobs, is_weights;
     if (reference_ && !config_.loss.kl_in_reward) {
-        torch::NoGradGuard no_grad;
-        ref_logprobs = sequence_logprobs(*reference_, r.prompt_ids, r.prompt_valid, r.completion_ids, r.completion_valid, temperature);
+        ref_logprobs = rollout_logprobs(*reference_, r, tokens_of_row, config_.micro_batch_tokens, temperature);
+    }
+    if (config_.loss.tis.enabled()) {
+        policy_->eval();
+        old_logprobs = rollout_logprobs(*policy_, r, tokens_of_row, config_.micro_batch_tokens, temperature);
+        is_weights = rollout_is_weights(config_.loss.tis, old_logprobs, r.logprobs, loss_mask);
+        auto w = is_weights.masked_select(loss_mask);
+        auto diff = (old_logprobs - r.logprobs).abs().masked_select(loss_mask);
+        if (w.numel() > 0) {
+            m.is_weight_mean = w.mean().item<double>();
+            m.is_weight_min = w.min().item<double>();
+            m.is_weight_max = w.max().item<double>();
+            m.rollout_logprob_diff_mean = diff.mean().item<double>();
+            m.rollout_logprob_diff_max = diff.max().item<double>();
+        }
     }
     policy_->train();
     policy_->reset_expert_load();
     auto gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(m.step) + 17);
-    double clipped = 0, clipped_low = 0, clipped_high = 0, kl = 0, tokens = 0, loss_sum = 0, grad_sum = 0, balance_sum = 0, aux_sum = 0;
+    double clipped = 0, clipped_low = 0, clipped_high = 0, kl = 0, entropy = 0, approx_kl = 0, tokens = 0;
+    double loss_sum = 0, grad_sum = 0, balance_sum = 0, aux_sum = 0;
     int updates = 0;
     auto params = policy_->parameters();
     const auto& trained = master_.empty() ? params : master_;
     for (int epoch = 0; epoch < config_.epochs; ++epoch) {
         auto order = config_.mini_batches > 1 ? torch::randperm(n, gen) : torch::arange(n);
-        for (auto rows : order.chunk(config_.mini_batches)) {
-            auto mask = r.completion_valid.index_select(0, rows);
-            if (config_.mask_truncated) mask = mask & scored.truncated.index_select(0, rows).logical_not().unsqueeze(1);
-            LossNormalizer norm = LossNormalizer::of(mask, config_.sampling.max_new_tokens);
-            PolicyLossInput in;
-            in.logprobs = sequence_logprobs(*policy_,
-                                            r.prompt_ids.index_select(0, rows),
-                                            r.prompt_valid.index_select(0, rows),
-                                            r.completion_ids.index_select(0, rows),
-                                            mask,
-                                            temperature);
-            in.old_logprobs = r.logprobs.index_select(0, rows);
-            in.advantages = advantages.index_select(0, rows);
-            in.mask = mask;
-            if (ref_logprobs.defined()) in.ref_logprobs = ref_logprobs.index_select(0, rows);
-            PolicyLossOutput out = policy_loss(config_.loss, in, norm);
-            torch::Tensor total = out.loss;
-            if (config_.moe.aux_loss_coef > 0) {
-                torch::Tensor aux = policy_->aux_loss();
-                aux_sum += aux.item<double>();
-                total = total + config_.moe.aux_loss_coef * aux;
-            }
+        for (auto mini : order.chunk(config_.mini_batches)) {
+            // The whole mini-batch's normaliser, so that the micro-batch losses add up to its loss.
+            LossNormalizer norm = LossNormalizer::of(loss_mask.index_select(0, mini), config_.sampling.max_new_tokens);
             optimizer_->zero_grad();
-            if (!master_.empty()) {
-                for (auto& p : params) p.mutable_grad() = torch::Tensor();  // the optimizer only clears the masters
+            for (auto& p : params) p.mutable_grad() = torch::Tensor();  // with masters, the optimizer clears only those
+            double mini_loss = 0;
+            for (const auto& rows : micro_batches(mini, tokens_of_row, config_.micro_batch_tokens)) {
+                TokenOutputs t = rows_forward(*policy_, r, rows, loss_mask, temperature);
+                auto cols = [&](const torch::Tensor& v) { return v.index_select(0, rows).narrow(1, 0, t.width); };
+                PolicyLossInput in;
+                in.logprobs = t.logprobs;
+                in.entropy = t.entropy;
+                in.old_logprobs = cols(old_logprobs);
+                in.advantages = advantages.index_select(0, rows);
+                in.mask = cols(loss_mask);
+                if (ref_logprobs.defined()) in.ref_logprobs = cols(ref_logprobs);
+                if (is_weights.defined()) in.is_weights = cols(is_weights);
+                PolicyLossOutput out = policy_loss(config_.loss, in, norm);
+                torch::Tensor total = out.loss;
+                if (config_.moe.aux_loss_coef > 0) {
+                    // Each micro-batch's balance loss weighted by its share of the mini-batch's rows.
+                    const double share = static_cast<double>(rows.size(0)) / mini.size(0);
+                    torch::Tensor aux = policy_->aux_loss();
+                    aux_sum += share * aux.item<double>();
+                    total = total + config_.moe.aux_loss_coef * share * aux;
+                }
+                total.backward();
+                mini_loss += out.loss.item<double>();
+                clipped += out.clipped_tokens;
+                clipped_low += out.clipped_low;
+                clipped_high += out.clipped_high;
+                kl += out.kl_sum;
+                entropy += out.entropy_sum;
+                approx_kl += out.approx_kl_sum;
             }
-            total.backward();
             if (!master_.empty()) {
                 for (size_t i = 0; i < params.size(); ++i) {
                     if (params[i].grad().defined()) master_[i].mutable_grad() = params[i].grad().to(torch::kFloat32);
@@ -375,25 +478,24 @@ void GrpoTrainer::update(const ScoredRollout& scored, const torch::Tensor& advan
                 for (size_t i = 0; i < params.size(); ++i) params[i].copy_(master_[i]);
             }
             balance_sum += moe_step();
-            loss_sum += out.loss.item<double>();
+            loss_sum += mini_loss;
             grad_sum += grad_norm;
-            clipped += out.clipped_tokens;
-            clipped_low += out.clipped_low;
-            clipped_high += out.clipped_high;
-            kl += out.kl_sum;
-            tokens += norm.total_tokens;
+            tokens += loss_mask.index_select(0, mini).sum().item<double>();
             ++updates;
         }
     }
     policy_->eval();
+    const double per_token = 1.0 / std::max(1.0, tokens);
     m.expert_balance = balance_sum / updates;
     m.aux_loss = aux_sum / updates;
     m.loss = loss_sum / updates;
     m.grad_norm = grad_sum / updates;
-    m.clip_fraction = clipped / std::max(1.0, tokens);
-    m.clip_fraction_low = clipped_low / std::max(1.0, tokens);
-    m.clip_fraction_high = clipped_high / std::max(1.0, tokens);
-    m.kl = kl / std::max(1.0, tokens);
+    m.clip_fraction = clipped * per_token;
+    m.clip_fraction_low = clipped_low * per_token;
+    m.clip_fraction_high = clipped_high * per_token;
+    m.kl = kl * per_token;
+    m.entropy = entropy * per_token;
+    m.approx_kl = approx_kl * per_token;
 }
 
 }  // namespace aha::rl

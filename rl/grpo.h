@@ -33,6 +33,10 @@ struct GrpoConfig {
     double max_grad_norm = 1.0;    // 0 = no clipping
     int epochs = 1;                // passes over each rollout batch (PPO epochs; TRL's num_iterations)
     int mini_batches = 1;          // optimizer steps per pass; > 1 makes later mini-batches off-policy
+    // Gradient accumulation: each mini-batch's forward/backward runs in micro-batches of at most this
+    // many real (prompt + completion) tokens, padding trimmed per micro-batch; 0 = the whole mini-batch.
+    // The loss normaliser is the mini-batch's, so the result does not depend on the split.
+    int64_t micro_batch_tokens = 0;
     std::string advantage = "dr_grpo";
     double advantage_eps = 1e-4;           // grpo: added to the std
     std::string scale_rewards = "group";  // grpo: std of the group, the batch, or none
@@ -91,6 +95,11 @@ struct StepMetrics {
     double kl_reward_penalty = 0;  // mean per completion of what kl_in_reward subtracted
     double clip_fraction_low = 0, clip_fraction_high = 0;  // clip_fraction split by end (losses.h)
     double learning_rate = 0;  // the rate of this step's optimizer updates
+    double entropy = 0;        // mean per loss token of the policy's entropy (at the sampling temperature)
+    double approx_kl = 0;      // mean per loss token of (ratio - 1) - log ratio against the old policy
+    // Rollout correction (rl.loss.tis): the IS weights over loss tokens, and |trainer - engine| log-prob.
+    double is_weight_mean = 0, is_weight_min = 0, is_weight_max = 0;
+    double rollout_logprob_diff_mean = 0, rollout_logprob_diff_max = 0;
     double zero_advantage_groups = 0;  // share of groups whose rewards were all equal
     // MoE policies: max/mean expert load of the update's forwards, averaged over MoE layers (1 = balanced),
     // and the balance loss (when aux_loss_coef > 0). Zero for dense policies.

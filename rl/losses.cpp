@@ -8,6 +8,21 @@
 
 namespace aha::rl {
 
+TisConfig TisConfig::from_json(ConfigReader r) {
+    TisConfig c;
+    r.read("mode", c.mode).read("min", c.min).read("max", c.max);
+    r.finish();
+    return c;
+}
+
+Json TisConfig::to_json() const { return {{"mode", mode}, {"min", min}, {"max", max}}; }
+
+void TisConfig::validate(const std::string& path) const {
+    config_require_one_of(mode, tis_mode_names(), path + ".mode");
+    config_require(min >= 0, path + ".min", "expected >= 0 (0 = no lower bound)");
+    config_require(max > min && max > 0, path + ".max", "expected > 0 and > min");
+}
+
 PolicyLossConfig PolicyLossConfig::from_json(ConfigReader r) {
     PolicyLossConfig c;
     r.read("name", c.name)
@@ -17,7 +32,10 @@ PolicyLossConfig PolicyLossConfig::from_json(ConfigReader r) {
         .read("kl_coef", c.kl_coef)
         .read("kl_estimator", c.kl_estimator)
         .read("kl_in_reward", c.kl_in_reward)
-        .read("clip_ratio_c", c.clip_ratio_c);
+        .read("clip_ratio_c", c.clip_ratio_c)
+        .read("entropy_coef", c.entropy_coef)
+        .read("entropy_aggregation", c.entropy_aggregation);
+    c.tis = TisConfig::from_json(r.child("tis"));
     r.finish();
     return c;
 }
@@ -30,17 +48,28 @@ Json PolicyLossConfig::to_json() const {
             {"kl_coef", kl_coef},
             {"kl_estimator", kl_estimator},
             {"kl_in_reward", kl_in_reward},
-            {"clip_ratio_c", clip_ratio_c}};
+            {"clip_ratio_c", clip_ratio_c},
+            {"entropy_coef", entropy_coef},
+            {"entropy_aggregation", entropy_aggregation},
+            {"tis", tis.to_json()}};
 }
 
 void PolicyLossConfig::validate(const std::string& path) const {
     config_require_one_of(name, policy_loss_names(), path + ".name");
     config_require_one_of(aggregation, aggregation_names(), path + ".aggregation");
-    config_require(clip_low > 0 && clip_low < 1, path + ".clip_low", "expected in (0, 1)");
+    // clip_low = 1 leaves the ratio no lower bound (cispo as TRL runs it).
+    config_require(clip_low > 0 && clip_low <= 1, path + ".clip_low", "expected in (0, 1]");
     config_require(clip_high > 0, path + ".clip_high", "expected > 0");
     config_require(kl_coef >= 0, path + ".kl_coef", "expected >= 0 (0 = off)");
     config_require_one_of(kl_estimator, kl_estimator_names(), path + ".kl_estimator");
     config_require(clip_ratio_c == 0 || clip_ratio_c > 1, path + ".clip_ratio_c", "expected 0 (off) or > 1");
+    config_require(entropy_coef >= 0, path + ".entropy_coef", "expected >= 0 (0 = off)");
+    if (entropy_aggregation != "loss") {
+        std::vector<std::string> valid = aggregation_names();
+        valid.insert(valid.begin(), "loss");
+        config_require_one_of(entropy_aggregation, valid, path + ".entropy_aggregation");
+    }
+    tis.validate(path + ".tis");
 }
 
 LossNormalizer LossNormalizer::of(const torch::Tensor& mask, double max_length) {
@@ -58,6 +87,30 @@ std::vector<std::string> aggregation_names() {
 }
 
 std::vector<std::string> kl_estimator_names() { return {"k1", "k2", "k3"}; }
+
+std::vector<std::string> tis_mode_names() {
+    return {"off", "token_truncate", "token_mask", "sequence_truncate", "sequence_mask"};
+}
+
+torch::Tensor rollout_is_weights(const TisConfig& c,
+                                 const torch::Tensor& old_logprobs,
+                                 const torch::Tensor& rollout_logprobs,
+                                 const torch::Tensor& mask) {
+    torch::NoGradGuard no_grad;
+    auto m = mask.to(torch::kBool);
+    auto diff = torch::where(m, old_logprobs.detach() - rollout_logprobs.detach(), torch::zeros_like(old_logprobs));
+    const bool sequence = c.mode == "sequence_truncate" || c.mode == "sequence_mask";
+    auto ratio = torch::exp(sequence ? diff.sum(1, true) : diff);  // [N, C] or [N, 1]
+    torch::Tensor w;
+    if (c.mode == "token_truncate" || c.mode == "sequence_truncate") {
+        w = ratio.clamp(c.min, c.max);
+    } else if (c.mode == "token_mask" || c.mode == "sequence_mask") {
+        w = torch::where((ratio < c.min) | (ratio > c.max), torch::zeros_like(ratio), ratio);
+    } else {
+        throw ConfigError("tis mode '" + c.mode + "': no weights; valid modes: " + join(tis_mode_names()));
+    }
+    return w.expand_as(old_logprobs).contiguous();
+}
 
 torch::Tensor aggregate(const std::string& aggregation,
                         const torch::Tensor& per_token,
@@ -138,11 +191,17 @@ PolicyLossOutput policy_loss(const PolicyLossConfig& c, const PolicyLossInput& i
     PolicyLossOutput out;
     torch::Tensor kl;  // [N, C] when a reference is given: once, for the loss and the metric
     if (in.ref_logprobs.defined()) kl = kl_estimate(c.kl_estimator, in.logprobs, in.ref_logprobs);
+    if (in.is_weights.defined()) per_token = per_token * in.is_weights.to(per_token.scalar_type());
     if (c.kl_coef > 0 && !c.kl_in_reward) {
         TORCH_CHECK(kl.defined(), "kl_coef > 0 needs reference log-probs");
         per_token = per_token + c.kl_coef * kl;
     }
     out.loss = aggregate(c.aggregation, per_token, in.mask, norm);
+    if (c.entropy_coef > 0) {
+        TORCH_CHECK(in.entropy.defined(), "entropy_coef > 0 needs per-token entropies");
+        const std::string& how = c.entropy_aggregation == "loss" ? c.aggregation : c.entropy_aggregation;
+        out.loss = out.loss - c.entropy_coef * aggregate(how, in.entropy.to(per_token.scalar_type()), in.mask, norm);
+    }
 
     torch::NoGradGuard no_grad;
     auto m = in.mask.to(torch::kBool);
@@ -159,7 +218,11 @@ PolicyLossOutput policy_loss(const PolicyLossConfig& c, const PolicyLossInput& i
         out.clipped_high = (high & m).sum().item<double>();
     }
     out.clipped_tokens = out.clipped_low + out.clipped_high;
-    if (kl.defined()) out.kl_sum = torch::where(m, kl, torch::zeros_like(kl)).sum().item<double>();
+    auto masked_sum = [&](const torch::Tensor& t) { return torch::where(m, t, torch::zeros_like(t)).sum().item<double>(); };
+    if (kl.defined()) out.kl_sum = masked_sum(kl);
+    if (in.entropy.defined()) out.entropy_sum = masked_sum(in.entropy.detach());
+    auto log_ratio = in.logprobs.detach() - in.old_logprobs;
+    out.approx_kl_sum = masked_sum(torch::exp(log_ratio) - 1.0 - log_ratio);
     return out;
 }
 

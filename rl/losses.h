@@ -15,6 +15,13 @@
 //   seq_mean_token_mean      mean over sequences of each sequence's token mean            (original GRPO)
 //   seq_mean_token_sum       mean over sequences of each sequence's token sum
 //   seq_mean_token_sum_norm  sum over all tokens / (sequences * max_completion_length)    (Dr. GRPO)
+// Entropy bonus: loss -= entropy_coef * aggregate(per-token entropy), with the loss's aggregation (verl)
+// or a named one (TRL takes token_mean whatever the loss).
+// Rollout/trainer mismatch (truncated importance sampling, Yao et al. 2025): the engine's log-probs
+// differ slightly from the trainer's; each token's policy term is weighted by the ratio
+// w = exp(old - rollout) of the trainer's (old) to the engine's (rollout) log-probs, per token or per
+// sequence (exp of the sum over the sequence), truncated to [min, max] or zeroed outside it (TRL's
+// token_truncate, token_mask, sequence_truncate, sequence_mask). The KL and entropy terms are not weighted.
 #pragma once
 
 #include <torch/torch.h>
@@ -25,6 +32,17 @@
 #include "core/config.h"
 
 namespace aha::rl {
+
+struct TisConfig {
+    std::string mode = "off";  // off, token_truncate, token_mask, sequence_truncate, sequence_mask
+    double min = 0.0;          // lower bound of the ratio (0 = none)
+    double max = 2.0;          // upper bound (the cap C)
+
+    bool enabled() const { return mode != "off"; }
+    static TisConfig from_json(ConfigReader r);
+    Json to_json() const;
+    void validate(const std::string& path) const;
+};
 
 struct PolicyLossConfig {
     std::string name = "ppo_clip";
@@ -38,6 +56,9 @@ struct PolicyLossConfig {
     // policy and the reference, as verl's use_kl_in_reward), with no KL term in the loss.
     bool kl_in_reward = false;
     double clip_ratio_c = 0.0;  // ppo_clip dual-clip bound for negative advantages (> 1); 0 = off
+    double entropy_coef = 0.0;  // entropy bonus; 0 = off
+    std::string entropy_aggregation = "loss";  // "loss" (the loss's aggregation) or an aggregation name
+    TisConfig tis;  // key tis: rollout/trainer mismatch correction; off by default
 
     static PolicyLossConfig from_json(ConfigReader r);
     Json to_json() const;
@@ -60,6 +81,8 @@ struct PolicyLossInput {
     torch::Tensor advantages;    // [N]
     torch::Tensor mask;          // [N, C] bool: completion tokens
     torch::Tensor ref_logprobs;  // [N, C] frozen reference; undefined when kl_coef == 0
+    torch::Tensor entropy;       // [N, C] per-token entropy (with grad when entropy_coef > 0); optional
+    torch::Tensor is_weights;    // [N, C] rollout correction weights, no grad (rollout_is_weights); optional
 };
 
 struct PolicyLossOutput {
@@ -69,11 +92,21 @@ struct PolicyLossOutput {
     // 1 + clip_high with a positive one (cispo: the IS weight cut at either end, whatever the sign).
     double clipped_low = 0, clipped_high = 0;
     double kl_sum = 0;          // sum of the per-token KL estimate (when a reference is given)
+    double entropy_sum = 0;     // sum of the per-token entropy (when given)
+    double approx_kl_sum = 0;   // sum of (ratio - 1) - log ratio: k3 of KL(old || current)
 };
 
 std::vector<std::string> policy_loss_names();
 std::vector<std::string> aggregation_names();
 std::vector<std::string> kl_estimator_names();
+std::vector<std::string> tis_mode_names();
+
+// The truncated importance-sampling weights [N, C] (no grad) of the trainer's log-probs `old` against the
+// sampler's `rollout`; masked tokens contribute no difference (weight 1 for token modes).
+torch::Tensor rollout_is_weights(const TisConfig& config,
+                                 const torch::Tensor& old_logprobs,
+                                 const torch::Tensor& rollout_logprobs,
+                                 const torch::Tensor& mask);
 
 // Per-sequence reward penalty [N]: kl_coef * sum over mask of the estimate (kl_in_reward).
 torch::Tensor kl_reward_penalty(const PolicyLossConfig& config,

@@ -252,5 +252,53 @@ TEST(GrpoLogprobTest, TheTrainersEngineSamplesFromTheUpdatedWeights) {
     EXPECT_GT((then - sr.rollout.logprobs).masked_select(mask).abs().max().item<double>(), 1e-3);
 }
 
+// Micro-batches by token count accumulate exactly the gradient of the whole batch: the loss normaliser
+// is the mini-batch's, and trimming each micro-batch's padding changes nothing.
+TEST(GrpoUpdateTest, MicroBatchesAccumulateTheWholeBatchGradient) {
+    auto tok = tokenizer();
+    std::vector<PromptItem> items = {{"?a", "b"}, {"?bcd", "b"}, {"?c", "b"}, {"?dd", "b"}};
+    for (const std::string agg : {"token_mean", "seq_mean_token_mean"}) {
+        std::vector<std::vector<torch::Tensor>> grads;
+        std::vector<double> losses;
+        for (int64_t micro : {0, 13}) {
+            GrpoConfig c = small_config();
+            c.max_grad_norm = 0;  // compare raw gradients
+            c.loss.aggregation = agg;
+            c.loss.entropy_coef = 0.01;
+            c.loss.kl_coef = 0.05;
+            c.micro_batch_tokens = micro;
+            GrpoTrainer trainer(tiny_model(tok.vocab_size()), tok, c, starts_with);
+            StepMetrics m = trainer.step(items, 1);
+            losses.push_back(m.loss);
+            grads.emplace_back();
+            for (const auto& p : trainer.policy()->parameters()) grads.back().push_back(p.grad().clone());
+        }
+        EXPECT_NEAR(losses[0], losses[1], 1e-6) << agg;
+        for (size_t i = 0; i < grads[0].size(); ++i) {
+            EXPECT_TRUE(torch::allclose(grads[0][i], grads[1][i], 1e-4, 1e-6)) << agg << " parameter " << i;
+        }
+    }
+}
+
+// With rollout correction on, the trainer recomputes the old log-probs; the engine matches it, so the IS
+// weights are 1 and the first update is exactly on-policy.
+TEST(GrpoUpdateTest, RolloutCorrectionWeightsAreOneWhenEngineAndTrainerAgree) {
+    auto tok = tokenizer();
+    std::vector<PromptItem> items = {{"?a", "b"}, {"?b", "b"}, {"?c", "b"}, {"?d", "b"}};
+    for (const auto& mode : tis_mode_names()) {
+        if (mode == "off") continue;
+        GrpoConfig c = small_config();
+        c.loss.tis.mode = mode;
+        GrpoTrainer trainer(tiny_model(tok.vocab_size()), tok, c, starts_with);
+        StepMetrics m = trainer.step(items, 1);
+        EXPECT_NEAR(m.is_weight_mean, 1.0, 1e-4) << mode;
+        EXPECT_NEAR(m.is_weight_min, 1.0, 1e-4) << mode;
+        EXPECT_LT(m.rollout_logprob_diff_max, 1e-4) << mode;
+        EXPECT_LT(m.approx_kl, 1e-8) << mode;
+        EXPECT_GT(m.entropy, 0.1) << mode;
+        EXPECT_LE(m.entropy, std::log(static_cast<double>(tok.vocab_size())) + 1e-6) << mode;
+    }
+}
+
 }  // namespace
 }  // namespace aha::rl

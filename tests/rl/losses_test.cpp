@@ -241,6 +241,83 @@ TEST(KlTest, RewardPenaltySumsTheEstimateOverEachCompletion) {
     EXPECT_NEAR(kl_reward_penalty(c, lp, ref, mask)[0].item<float>(), 0.0, 1e-6);
 }
 
+TEST(EntropyBonusTest, SubtractsTheAggregatedEntropyWithItsGradient) {
+    // reinforce with A = 0 leaves only the bonus. Row 0: entropies (1, 2); row 1: (3, pad).
+    // token_mean: (1 + 2 + 3) / 3 = 2; seq_mean_token_mean: (1.5 + 3) / 2 = 2.25.
+    PolicyLossConfig c;
+    c.name = "reinforce";
+    c.entropy_coef = 0.1;
+    PolicyLossInput in;
+    in.logprobs = torch::full({2, 2}, -1.0f).requires_grad_(true);
+    in.old_logprobs = in.logprobs.detach();
+    in.advantages = torch::zeros({2});
+    in.mask = torch::tensor({{true, true}, {true, false}});
+    in.entropy = torch::tensor({{1.0f, 2.0f}, {3.0f, 7.0f}}).requires_grad_(true);
+    auto norm = LossNormalizer::of(in.mask, 2);
+    auto out = policy_loss(c, in, norm);
+    EXPECT_NEAR(out.loss.item<float>(), -0.1 * 2.0, 1e-6);
+    EXPECT_DOUBLE_EQ(out.entropy_sum, 6.0);
+    out.loss.backward();
+    EXPECT_NEAR(in.entropy.grad()[0][0].item<float>(), -0.1 / 3, 1e-7);
+    EXPECT_EQ(in.entropy.grad()[1][1].item<float>(), 0.0f);
+    c.aggregation = "seq_mean_token_mean";
+    EXPECT_NEAR(policy_loss(c, in, norm).loss.item<float>(), -0.1 * 2.25, 1e-6);
+    c.entropy_aggregation = "token_mean";  // TRL's choice whatever the loss aggregation
+    EXPECT_NEAR(policy_loss(c, in, norm).loss.item<float>(), -0.1 * 2.0, 1e-6);
+}
+
+TEST(RolloutCorrectionTest, WeightsByHandForEveryMode) {
+    // Row 0: old - rollout = (0.5, -0.1, pad); row 1: (1.2, 0.3, 0.2). Bounds [0.95, 2].
+    auto rollout = torch::zeros({2, 3});
+    auto old = torch::tensor({{0.5f, -0.1f, 9.0f}, {1.2f, 0.3f, 0.2f}});
+    auto mask = torch::tensor({{true, true, false}, {true, true, true}});
+    TisConfig c;
+    c.min = 0.95;
+    c.max = 2.0;
+    auto w = [&](const std::string& mode) {
+        c.mode = mode;
+        return rollout_is_weights(c, old, rollout, mask);
+    };
+    const float e05 = std::exp(0.5f), e03 = std::exp(0.3f), e02 = std::exp(0.2f);
+    auto tt = w("token_truncate");
+    EXPECT_NEAR(tt[0][0].item<float>(), e05, 1e-6);
+    EXPECT_NEAR(tt[0][1].item<float>(), 0.95, 1e-6);  // e^-0.1 = 0.905 raised to the lower bound
+    EXPECT_NEAR(tt[1][0].item<float>(), 2.0, 1e-6);   // e^1.2 = 3.32 cut to the cap
+    EXPECT_NEAR(tt[1][2].item<float>(), e02, 1e-6);
+    EXPECT_NEAR(tt[0][2].item<float>(), 1.0, 1e-6);   // padding: no difference
+    auto tm = w("token_mask");
+    EXPECT_EQ(tm[1][0].item<float>(), 0.0f);
+    EXPECT_NEAR(tm[1][1].item<float>(), e03, 1e-6);
+    EXPECT_EQ(tm[0][1].item<float>(), 0.0f);
+    EXPECT_NEAR(tm[0][0].item<float>(), e05, 1e-6);
+    // Sequences: row 0 exp(0.4) = 1.49 inside; row 1 exp(1.7) = 5.47 outside.
+    auto st = w("sequence_truncate");
+    EXPECT_NEAR(st[0][2].item<float>(), std::exp(0.4f), 1e-5);
+    EXPECT_NEAR(st[1][1].item<float>(), 2.0, 1e-6);
+    auto sm = w("sequence_mask");
+    EXPECT_NEAR(sm[0][0].item<float>(), std::exp(0.4f), 1e-5);
+    EXPECT_EQ(sm[1][2].item<float>(), 0.0f);
+}
+
+TEST(RolloutCorrectionTest, WeightsScaleThePolicyTermButNotTheKl) {
+    PolicyLossConfig c;
+    c.name = "reinforce";
+    c.kl_coef = 0.5;
+    c.kl_estimator = "k1";
+    PolicyLossInput in;
+    in.logprobs = torch::tensor({{-1.0f, -2.0f}}).requires_grad_(true);
+    in.old_logprobs = in.logprobs.detach();
+    in.ref_logprobs = torch::tensor({{-1.5f, -2.5f}});
+    in.advantages = torch::tensor({2.0f});
+    in.mask = torch::tensor({{true, true}});
+    in.is_weights = torch::tensor({{0.5f, 2.0f}});
+    // per token: -A * logp * w + 0.5 * (logp - ref) = (1 + 0.25, 8 + 0.25); token_mean = 9.5 / 2.
+    auto out = policy_loss(c, in, LossNormalizer::of(in.mask, 2));
+    EXPECT_NEAR(out.loss.item<float>(), 9.5 / 2, 1e-5);
+    out.loss.backward();
+    EXPECT_NEAR(in.logprobs.grad()[0][0].item<float>(), (-2.0 * 0.5 + 0.5) / 2, 1e-6);
+}
+
 TEST(PolicyLossConfigTest, RejectsUnknownNamesAndRanges) {
     const std::vector<std::function<void(PolicyLossConfig&)>> bad = {
         [](PolicyLossConfig& c) { c.aggregation = "tokenmean"; },
@@ -248,6 +325,11 @@ TEST(PolicyLossConfigTest, RejectsUnknownNamesAndRanges) {
         [](PolicyLossConfig& c) { c.kl_estimator = "low_var"; },
         [](PolicyLossConfig& c) { c.clip_ratio_c = 0.5; },
         [](PolicyLossConfig& c) { c.name = "ppo"; },
+        [](PolicyLossConfig& c) { c.entropy_coef = -0.1; },
+        [](PolicyLossConfig& c) { c.entropy_aggregation = "mean"; },
+        [](PolicyLossConfig& c) { c.tis.mode = "token"; },
+        [](PolicyLossConfig& c) { c.tis.max = 0.5, c.tis.min = 0.5; },
+        [](PolicyLossConfig& c) { c.tis.min = -1; },
     };
     for (size_t i = 0; i < bad.size(); ++i) {
         PolicyLossConfig c;
