@@ -200,9 +200,12 @@ int run_train(const ExperimentConfig& config) {
     double reward_window = 0, seconds_window = 0;
     int window = 0;
     for (int step = 1; step <= config.rl.steps; ++step) {
-        std::vector<rl::PromptItem> items;
-        for (int i = 0; i < config.rl.prompts_per_step; ++i) items.push_back(w.item(w.task.sample_train(rng)));
-        rl::StepMetrics m = trainer.step(items, step);
+        auto next_items = [&](int count) {
+            std::vector<rl::PromptItem> items;
+            for (int i = 0; i < count; ++i) items.push_back(w.item(w.task.sample_train(rng)));
+            return items;
+        };
+        rl::StepMetrics m = trainer.step(next_items, step);
         Json line = m.to_json();
         reward.points.emplace_back(step, m.reward_mean);
         length.points.emplace_back(step, m.completion_length);

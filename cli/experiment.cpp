@@ -78,7 +78,7 @@ void ExperimentConfig::validate() const {
 }
 
 ExperimentConfig load_experiment(const std::string& path, const std::vector<std::string>& overrides) {
-    Json j = load_json_file(path);
+    Json j = load_config_file(path);
     for (const auto& o : overrides) apply_override(j, o);
     try {
         ExperimentConfig c = ExperimentConfig::from_json(j);

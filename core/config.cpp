@@ -1,6 +1,7 @@
 // Strict JSON config reading; see config.h.
 #include "core/config.h"
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -170,6 +171,57 @@ Json load_json_file(const std::string& path) {
         throw FormatError(path + ":" + std::to_string(line) + ":" + std::to_string(col) + ": invalid JSON: " +
                           what);
     }
+}
+
+void merge_patch(Json& target, const Json& patch) {
+    if (!patch.is_object()) {
+        target = patch;
+        return;
+    }
+    if (!target.is_object()) target = Json::object();
+    for (const auto& [key, value] : patch.items()) {
+        if (value.is_null()) {
+            target.erase(key);
+        } else {
+            merge_patch(target[key], value);
+        }
+    }
+}
+
+namespace {
+
+Json load_config_chain(const std::string& path, std::vector<std::string>& chain) {
+    for (const auto& seen : chain) {
+        if (seen == path) throw ConfigError(join(chain, " -> ") + " -> " + path + ": extends cycle");
+    }
+    chain.push_back(path);
+    Json j = load_json_file(path);
+    if (!j.is_object()) throw ConfigError(path + ": expected a JSON object at the top level");
+    auto it = j.find("extends");
+    if (it == j.end()) return j;
+    if (!it->is_string() || it->get<std::string>().empty()) {
+        throw ConfigError(path + ": extends: expected the path of a base config file (a string)");
+    }
+    namespace fs = std::filesystem;
+    fs::path base_path(it->get<std::string>());
+    if (base_path.is_relative()) base_path = fs::path(path).parent_path() / base_path;
+    const std::string base = base_path.lexically_normal().string();
+    j.erase("extends");
+    Json merged;
+    try {
+        merged = load_config_chain(base, chain);
+    } catch (const IoError& e) {
+        throw ConfigError(path + ": extends: " + e.what());
+    }
+    merge_patch(merged, j);
+    return merged;
+}
+
+}  // namespace
+
+Json load_config_file(const std::string& path) {
+    std::vector<std::string> chain;
+    return load_config_chain(std::filesystem::path(path).lexically_normal().string(), chain);
 }
 
 void apply_override(Json& root, const std::string& assignment) {

@@ -57,6 +57,15 @@ void config_require_one_of(const std::string& value, const std::vector<std::stri
 // Parses a JSON file; a syntax error names file:line:column.
 Json load_json_file(const std::string& path);
 
+// Loads a config file that may extend another: a top-level "extends": "base.json" (relative to this
+// file's folder) loads the base first, recursively, and merges this file over it: objects merge key by
+// key, any other value replaces the base's, and null removes the base's key (RFC 7386 merge patch).
+// A cycle or a base that cannot be read is an error naming the chain of files.
+Json load_config_file(const std::string& path);
+
+// Merges `patch` over `target` as load_config_file does.
+void merge_patch(Json& target, const Json& patch);
+
 // Applies one "--set a.b.c=value" override: value is parsed as JSON when it is valid JSON, else taken as a
 // string. Intermediate objects are created; unknown keys are caught later by the component's from_json.
 void apply_override(Json& root, const std::string& assignment);

@@ -34,6 +34,7 @@ GrpoConfig GrpoConfig::from_json(ConfigReader r) {
     c.engine = rollout::EngineConfig::from_json(r.child("engine"), default_engine());
     c.lr_schedule = LrSchedule::from_json(r.child("lr_schedule"));
     c.overlong = OverlongConfig::from_json(r.child("overlong"));
+    c.dynamic_sampling = DynamicSamplingConfig::from_json(r.child("dynamic_sampling"));
     {
         ConfigReader moe = r.child("moe");
         moe.read("bias_update_rate", c.moe.bias_update_rate).read("aux_loss_coef", c.moe.aux_loss_coef);
@@ -64,6 +65,7 @@ Json GrpoConfig::to_json() const {
             {"scale_rewards", scale_rewards},
             {"shuffle_rewards", shuffle_rewards},
             {"overlong", overlong.to_json()},
+            {"dynamic_sampling", dynamic_sampling.to_json()},
             {"mask_truncated", mask_truncated},
             {"gradient_checkpointing", gradient_checkpointing},
             {"moe", {{"bias_update_rate", moe.bias_update_rate}, {"aux_loss_coef", moe.aux_loss_coef}}},
@@ -105,6 +107,7 @@ void GrpoConfig::validate(const std::string& path) const {
     engine.validate(path + ".engine");
     lr_schedule.validate(path + ".lr_schedule");
     overlong.validate(path + ".overlong", sampling.max_new_tokens);
+    dynamic_sampling.validate(path + ".dynamic_sampling");
     config_require(engine.max_num_seqs >= group_size, path + ".engine.max_num_seqs", "expected >= group_size (a group runs at once)");
     config_require(sampling.temperature > 0, path + ".sampling.temperature", "RL needs sampling (> 0)");
 }
@@ -136,6 +139,9 @@ Json StepMetrics::to_json() const {
             {"rollout_logprob_diff_mean", rollout_logprob_diff_mean},
             {"rollout_logprob_diff_max", rollout_logprob_diff_max},
             {"zero_advantage_groups", zero_advantage_groups},
+            {"trained_groups", trained_groups},
+            {"dynamic_sampling_rounds", dynamic_sampling_rounds},
+            {"dynamic_sampling_kept", dynamic_sampling_kept},
             {"expert_balance", expert_balance},
             {"aux_loss", aux_loss},
             {"seconds_rollout", seconds_rollout},
@@ -318,19 +324,176 @@ void count_uniform_groups(const std::vector<verifiers::VerifierResult>& results,
 
 }  // namespace
 
+namespace {
+
+// Pads the rows of several rollouts to common widths (prompts on the left, completions on the right) and
+// stacks them.
+rollout::Rollout concat_rollouts(const std::vector<rollout::Rollout>& parts, int64_t pad_id) {
+    int64_t P = 0, C = 0;
+    for (const auto& r : parts) {
+        P = std::max(P, r.prompt_ids.size(1));
+        C = std::max(C, r.completion_ids.size(1));
+    }
+    std::vector<torch::Tensor> pi, pv, ci, cv, lp;
+    for (const auto& r : parts) {
+        const int64_t dp = P - r.prompt_ids.size(1), dc = C - r.completion_ids.size(1);
+        pi.push_back(torch::constant_pad_nd(r.prompt_ids, {dp, 0}, pad_id));
+        pv.push_back(torch::constant_pad_nd(r.prompt_valid, {dp, 0}, 0));
+        ci.push_back(torch::constant_pad_nd(r.completion_ids, {0, dc}, pad_id));
+        cv.push_back(torch::constant_pad_nd(r.completion_valid, {0, dc}, 0));
+        lp.push_back(torch::constant_pad_nd(r.logprobs, {0, dc}, 0));
+    }
+    rollout::Rollout out;
+    out.prompt_ids = torch::cat(pi);
+    out.prompt_valid = torch::cat(pv);
+    out.completion_ids = torch::cat(ci);
+    out.completion_valid = torch::cat(cv);
+    out.logprobs = torch::cat(lp);
+    return out;
+}
+
+// The rows `rows` (ascending) of a scored rollout.
+ScoredRollout select_rows(const ScoredRollout& s, const std::vector<int64_t>& rows) {
+    auto idx = torch::tensor(rows, torch::kLong);
+    ScoredRollout out;
+    const auto& r = s.rollout;
+    out.rollout.prompt_ids = r.prompt_ids.index_select(0, idx);
+    out.rollout.prompt_valid = r.prompt_valid.index_select(0, idx);
+    out.rollout.completion_ids = r.completion_ids.index_select(0, idx);
+    out.rollout.completion_valid = r.completion_valid.index_select(0, idx);
+    out.rollout.logprobs = r.logprobs.index_select(0, idx);
+    out.rewards = s.rewards.index_select(0, idx);
+    out.truncated = s.truncated.index_select(0, idx);
+    for (int64_t i : rows) {
+        out.completions.push_back(s.completions[i]);
+        out.results.push_back(s.results[i]);
+    }
+    return out;
+}
+
+ScoredRollout concat_scored(const std::vector<ScoredRollout>& parts, int64_t pad_id) {
+    std::vector<rollout::Rollout> rollouts;
+    std::vector<torch::Tensor> rewards, truncated;
+    ScoredRollout out;
+    for (const auto& p : parts) {
+        rollouts.push_back(p.rollout);
+        rewards.push_back(p.rewards);
+        truncated.push_back(p.truncated);
+        out.completions.insert(out.completions.end(), p.completions.begin(), p.completions.end());
+        out.results.insert(out.results.end(), p.results.begin(), p.results.end());
+    }
+    out.rollout = concat_rollouts(rollouts, pad_id);
+    out.rewards = torch::cat(rewards);
+    out.truncated = torch::cat(truncated);
+    return out;
+}
+
+}  // namespace
+
+std::vector<std::string> DynamicSamplingConfig::metric_names() { return {"accuracy", "reward"}; }
+
+DynamicSamplingConfig DynamicSamplingConfig::from_json(ConfigReader r) {
+    DynamicSamplingConfig c;
+    r.read("enabled", c.enabled).read("metric", c.metric).read("max_rounds", c.max_rounds);
+    r.finish();
+    return c;
+}
+
+Json DynamicSamplingConfig::to_json() const { return {{"enabled", enabled}, {"metric", metric}, {"max_rounds", max_rounds}}; }
+
+void DynamicSamplingConfig::validate(const std::string& path) const {
+    config_require_one_of(metric, metric_names(), path + ".metric");
+    config_require(max_rounds >= 1, path + ".max_rounds", "expected >= 1");
+}
+
 StepMetrics GrpoTrainer::step(const std::vector<PromptItem>& items, int step) {
+    return this->step([&items](int) { return items; }, step);
+}
+
+StepMetrics GrpoTrainer::step(const PromptSource& next_items, int step) {
     StepMetrics m;
     m.step = step;
     Stopwatch clock;
-    rollout::SamplingParams sampling = config_.sampling;
-    sampling.seed = config_.sampling.seed * 1000003 + step;
-    ScoredRollout scored = sample_and_score(*engine_, tokenizer_, items, config_.group_size, sampling, reward_);
-    m.seconds_rollout = clock.seconds();
-    clock.reset();
-
+    const int G = config_.group_size;
+    const auto& ds = config_.dynamic_sampling;
+    // Sampled this step (every round), for the reward metrics: what the policy does, whatever is kept.
+    std::vector<verifiers::VerifierResult> sampled_results;
+    std::vector<torch::Tensor> sampled_rewards, sampled_lengths;
+    std::vector<ScoredRollout> kept;
+    int64_t kept_groups = 0, sampled_groups = 0;
+    double seconds_sampling = 0;
+    for (int round = 0; round < (ds.enabled ? ds.max_rounds : 1) && kept_groups < config_.prompts_per_step; ++round) {
+        Stopwatch sampling_clock;
+        rollout::SamplingParams sampling = config_.sampling;
+        sampling.seed = config_.sampling.seed * 1000003 + step;
+        if (round > 0) sampling.seed = rollout::request_seed(sampling.seed, -round);  // fresh draws per round
+        std::vector<PromptItem> items = next_items(config_.prompts_per_step);
+        ScoredRollout scored = sample_and_score(*engine_, tokenizer_, items, G, sampling, reward_);
+        seconds_sampling += sampling_clock.seconds();
+        const int64_t n = scored.rollout.size();
+        scored.truncated = torch::zeros({n}, torch::kBool);
+        auto truncated = scored.truncated.accessor<bool, 1>();
+        for (int64_t i = 0; i < n; ++i) {
+            std::vector<int> ids = scored.rollout.completion(i);
+            truncated[i] = ids.empty() || ids.back() != tokenizer_.eos_id();
+        }
+        auto lengths = scored.rollout.completion_valid.sum(1).to(torch::kFloat32);  // [N]
+        // The verifier's reward plus DAPO's overlong penalty when it is on.
+        auto shaped = scored.rewards + overlong_penalty(lengths, config_.sampling.max_new_tokens, config_.overlong);
+        sampled_results.insert(sampled_results.end(), scored.results.begin(), scored.results.end());
+        sampled_rewards.push_back(shaped);
+        sampled_lengths.push_back(lengths);
+        sampled_groups += n / G;
+        if (!ds.enabled) {
+            kept_groups += n / G;
+            kept.push_back(std::move(scored));
+            break;
+        }
+        // DAPO's dynamic sampling: keep the groups whose metric is not all equal.
+        auto metric = shaped;
+        if (ds.metric == "accuracy") {
+            metric = torch::zeros({n});
+            for (int64_t i = 0; i < n; ++i) metric[i] = scored.results[i].verdict == verifiers::Verdict::kCorrect ? 1.0 : 0.0;
+        }
+        auto grouped = metric.view({-1, G});
+        auto spread = (std::get<0>(grouped.max(1)) - std::get<0>(grouped.min(1))).gt(0).contiguous();
+        auto has_spread = spread.accessor<bool, 1>();
+        std::vector<int64_t> rows;
+        for (int64_t g = 0; g < n / G && kept_groups < config_.prompts_per_step; ++g) {
+            if (!has_spread[g]) continue;
+            for (int k = 0; k < G; ++k) rows.push_back(g * G + k);
+            ++kept_groups;
+        }
+        if (!rows.empty()) kept.push_back(select_rows(scored, rows));
+        m.dynamic_sampling_rounds = round + 1;
+    }
+    m.seconds_rollout = seconds_sampling;
+    auto all_rewards = torch::cat(sampled_rewards), all_lengths = torch::cat(sampled_lengths);
+    m.reward_mean = all_rewards.mean().item<double>();
+    m.reward_std = all_rewards.size(0) > 1 ? all_rewards.std().item<double>() : 0.0;
+    m.completion_length = all_lengths.mean().item<double>();
+    m.completion_length_max = all_lengths.max().item<double>();
+    count_uniform_groups(sampled_results, G, m);
+    for (const auto& res : sampled_results) {
+        m.accuracy += res.verdict == verifiers::Verdict::kCorrect;
+        m.format_rate += res.format_ok;
+    }
+    m.accuracy /= sampled_results.size();
+    m.format_rate /= sampled_results.size();
+    m.trained_groups = static_cast<double>(kept_groups);
+    m.dynamic_sampling_kept = static_cast<double>(kept_groups) / std::max<int64_t>(1, sampled_groups);
+    if (kept.empty()) {
+        // Dynamic sampling found no group with a reward spread within max_rounds: nothing to learn from.
+        log_info("rl step " + std::to_string(step) + ": dynamic sampling kept no group in " +
+                 std::to_string(ds.max_rounds) + " rounds; no update");
+        m.learning_rate = lr_at(config_.lr_schedule, config_.learning_rate, step - 1, config_.steps);
+        m.seconds_score = clock.seconds() - seconds_sampling;
+        return m;
+    }
+    ScoredRollout scored = kept.size() == 1 ? std::move(kept.front()) : concat_scored(kept, tokenizer_.pad_id());
     const int64_t n = scored.rollout.size();
     auto lengths = scored.rollout.completion_valid.sum(1).to(torch::kFloat32);  // [N]
-    // The reward the optimizer sees: the verifier's, plus DAPO's overlong penalty when it is on.
+    m.truncated_rate = scored.truncated.to(torch::kFloat32).mean().item<double>();
     torch::Tensor rewards = scored.rewards + overlong_penalty(lengths, config_.sampling.max_new_tokens, config_.overlong);
     if (reference_ && config_.loss.kl_in_reward) {
         // The sampling policy's log-probs (recorded by the engine) against the reference's.
@@ -341,34 +504,20 @@ StepMetrics GrpoTrainer::step(const std::vector<PromptItem>& items, int step) {
         m.kl_reward_penalty = penalty.mean().item<double>();
         rewards = rewards - penalty;
     }
-    m.reward_mean = rewards.mean().item<double>();
-    m.completion_length = lengths.mean().item<double>();
-    m.completion_length_max = lengths.max().item<double>();
-    m.reward_std = n > 1 ? rewards.std().item<double>() : 0.0;
-    count_uniform_groups(scored.results, config_.group_size, m);
-    scored.truncated = torch::zeros({n}, torch::kBool);
-    auto truncated = scored.truncated.accessor<bool, 1>();
-    for (int64_t i = 0; i < n; ++i) {
-        m.accuracy += scored.results[i].verdict == verifiers::Verdict::kCorrect;
-        m.format_rate += scored.results[i].format_ok;
-        std::vector<int> ids = scored.rollout.completion(i);
-        truncated[i] = ids.empty() || ids.back() != tokenizer_.eos_id();
-        m.truncated_rate += truncated[i];
-    }
-    m.accuracy /= n;
-    m.format_rate /= n;
-    m.truncated_rate /= n;
     if (config_.shuffle_rewards) {
         auto gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(step) * 7919 + 3);
         rewards = rewards.index_select(0, torch::randperm(n, gen));
     }
-    AdvantageInput adv{rewards, config_.group_size, config_.advantage_eps};
+    AdvantageInput adv;
+    adv.rewards = rewards;
+    adv.group_size = G;
+    adv.eps = config_.advantage_eps;
     adv.scale = parse_reward_scale(config_.scale_rewards, "rl.scale_rewards");
     adv.lengths = lengths;
     auto advantages = compute_advantages(config_.advantage, adv);
-    auto spread = rewards.view({-1, config_.group_size}).std(1, false);
+    auto spread = rewards.view({-1, G}).std(1, false);
     m.zero_advantage_groups = (spread == 0).to(torch::kFloat32).mean().item<double>();
-    m.seconds_score = clock.seconds();
+    m.seconds_score = clock.seconds() - seconds_sampling;
     clock.reset();
 
     m.learning_rate = lr_at(config_.lr_schedule, config_.learning_rate, step - 1, config_.steps);

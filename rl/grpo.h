@@ -21,6 +21,21 @@
 
 namespace aha::rl {
 
+// DAPO's dynamic sampling (Yu et al. 2025): groups whose completions all score the same give no
+// gradient with group-relative advantages, so they are dropped and more prompts are sampled until
+// prompts_per_step groups with a spread are kept or max_rounds rounds of prompts_per_step prompts ran
+// (then the step trains on what it kept; on nothing, it skips the update).
+struct DynamicSamplingConfig {
+    bool enabled = false;
+    std::string metric = "accuracy";  // accuracy (verdict) or reward (verifier reward + overlong shaping)
+    int max_rounds = 4;
+
+    static std::vector<std::string> metric_names();
+    static DynamicSamplingConfig from_json(ConfigReader r);
+    Json to_json() const;
+    void validate(const std::string& path) const;
+};
+
 struct GrpoConfig {
     int steps = 200;
     int prompts_per_step = 32;
@@ -44,6 +59,7 @@ struct GrpoConfig {
     // no longer depends on the completion (the random-reward control; accuracy must not rise).
     bool shuffle_rewards = false;
     OverlongConfig overlong;       // DAPO's overlong reward shaping (key overlong); off by default
+    DynamicSamplingConfig dynamic_sampling;  // key dynamic_sampling; off by default
     // DAPO's overlong filtering: truncated completions (no end token) contribute no tokens to the loss.
     bool mask_truncated = false;
     // Recompute each decoder block in the backward pass (less activation memory, ~1/3 more compute).
@@ -83,6 +99,9 @@ struct ScoredRollout {
     torch::Tensor truncated;  // [N] bool: no end token (set by the trainer)
 };
 
+// Reward, accuracy, format, length and group-outcome metrics cover every completion sampled in the step
+// (all dynamic-sampling rounds); the truncation rate, the KL reward penalty and the update metrics cover
+// the trained batch. reward_mean is the verifier's reward plus overlong shaping, before any KL penalty.
 struct StepMetrics {
     int step = 0;
     double reward_mean = 0, accuracy = 0, format_rate = 0;
@@ -104,6 +123,9 @@ struct StepMetrics {
     // MoE policies: max/mean expert load of the update's forwards, averaged over MoE layers (1 = balanced),
     // and the balance loss (when aux_loss_coef > 0). Zero for dense policies.
     double expert_balance = 0, aux_loss = 0;
+    double trained_groups = 0;          // groups in the update's batch
+    double dynamic_sampling_rounds = 0;  // sampling rounds run (dynamic sampling on)
+    double dynamic_sampling_kept = 0;    // share of sampled groups kept (dynamic sampling on)
     double seconds_rollout = 0, seconds_score = 0, seconds_update = 0;
 
     Json to_json() const;
@@ -134,7 +156,13 @@ class GrpoTrainer {
     // `reward` defaults to the config's named reward.
     GrpoTrainer(policy::CausalLM policy, const policy::CharTokenizer& tokenizer, GrpoConfig config, RewardFn reward = nullptr);
 
-    // One full step on these prompts (prompts_per_step items); `step` seeds the sampler.
+    // Returns the next `count` prompts of the training stream.
+    using PromptSource = std::function<std::vector<PromptItem>(int count)>;
+
+    // One full step on prompts_per_step prompts from the source (more with dynamic sampling); `step` seeds
+    // the sampler.
+    StepMetrics step(const PromptSource& next_items, int step);
+    // The same on these prompts (each dynamic-sampling round samples them again with fresh seeds).
     StepMetrics step(const std::vector<PromptItem>& items, int step);
 
     policy::CausalLM& policy() { return policy_; }

@@ -79,5 +79,41 @@ TEST(LoadJsonFileTest, SyntaxErrorNamesFileLineAndColumn) {
     EXPECT_NE(error_of([] { load_json_file("/nonexistent/x.json"); }).find("cannot open"), std::string::npos);
 }
 
+TEST(LoadConfigFileTest, ExtendsMergesOverTheBaseRecursively) {
+    namespace fs = std::filesystem;
+    fs::path dir = fs::temp_directory_path() / "aha_extends_test";
+    fs::create_directories(dir / "recipes");
+    std::ofstream(dir / "base.json") << R"({"run_dir": "runs/base", "rl": {"steps": 10, "loss": {"name": "ppo_clip", "kl_coef": 0.1}}})";
+    std::ofstream(dir / "recipes" / "mid.json") << R"({"extends": "../base.json", "rl": {"loss": {"kl_coef": null, "clip_high": 0.28}}})";
+    std::ofstream(dir / "recipes" / "top.json") << R"({"extends": "mid.json", "run_dir": "runs/top", "rl": {"steps": 5}})";
+    Json j = load_config_file((dir / "recipes" / "top.json").string());
+    EXPECT_EQ(j.at("run_dir"), "runs/top");
+    EXPECT_EQ(j.at("rl").at("steps"), 5);
+    EXPECT_EQ(j.at("rl").at("loss").at("name"), "ppo_clip");
+    EXPECT_EQ(j.at("rl").at("loss").at("clip_high"), 0.28);
+    EXPECT_FALSE(j.at("rl").at("loss").contains("kl_coef"));  // null removed it
+    EXPECT_FALSE(j.contains("extends"));
+}
+
+TEST(LoadConfigFileTest, CyclesMissingBasesAndBadValuesNameTheFiles) {
+    namespace fs = std::filesystem;
+    fs::path dir = fs::temp_directory_path() / "aha_extends_errors";
+    fs::create_directories(dir);
+    const std::string a = (dir / "a.json").string(), b = (dir / "b.json").string();
+    std::ofstream(a) << R"({"extends": "./b.json"})";
+    std::ofstream(b) << R"({"extends": "a.json"})";
+    std::string msg = error_of([&] { load_config_file(a); });
+    EXPECT_NE(msg.find("extends cycle"), std::string::npos) << msg;
+    EXPECT_NE(msg.find(b), std::string::npos) << msg;
+    std::ofstream(a) << R"({"extends": "missing.json"})";
+    msg = error_of([&] { load_config_file(a); });
+    EXPECT_NE(msg.find(a + ": extends:"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("missing.json"), std::string::npos) << msg;
+    std::ofstream(a) << R"({"extends": 3})";
+    EXPECT_NE(error_of([&] { load_config_file(a); }).find("expected the path"), std::string::npos);
+    std::ofstream(a) << R"([1, 2])";
+    EXPECT_NE(error_of([&] { load_config_file(a); }).find("expected a JSON object"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace aha

@@ -124,8 +124,8 @@ TEST(GrpoEndToEndTest, KlInTheRewardIsSubtractedFromEachCompletion) {
     double last_penalty = 0;
     for (int step = 1; step <= 6; ++step) {
         StepMetrics m = trainer.step(items, step);
-        // Rewards are 0/1 (accuracy) minus the penalty; no KL term enters the loss.
-        EXPECT_NEAR(m.reward_mean, m.accuracy - m.kl_reward_penalty, 1e-5) << "step " << step;
+        // reward_mean is the verifier's 0/1 reward, before the penalty; no KL term enters the loss.
+        EXPECT_NEAR(m.reward_mean, m.accuracy, 1e-6) << "step " << step;
         EXPECT_EQ(m.kl, 0.0);
         if (step == 1) EXPECT_LT(m.kl_reward_penalty, 1e-4);  // the policy still is the reference
         last_penalty = m.kl_reward_penalty;
@@ -297,6 +297,76 @@ TEST(GrpoUpdateTest, RolloutCorrectionWeightsAreOneWhenEngineAndTrainerAgree) {
         EXPECT_LT(m.approx_kl, 1e-8) << mode;
         EXPECT_GT(m.entropy, 0.1) << mode;
         EXPECT_LE(m.entropy, std::log(static_cast<double>(tok.vocab_size())) + 1e-6) << mode;
+    }
+}
+
+// DAPO's dynamic sampling: groups that are all wrong (an answer no completion can start with) are
+// dropped and more prompts are drawn until the batch holds prompts_per_step groups with a spread.
+TEST(GrpoDynamicSamplingTest, DropsUniformGroupsAndSamplesMore) {
+    auto tok = tokenizer();
+    GrpoConfig c = small_config();
+    c.dynamic_sampling.enabled = true;
+    c.dynamic_sampling.max_rounds = 6;
+    GrpoTrainer trainer(tiny_model(tok.vocab_size()), tok, c, starts_with);
+    int calls = 0;
+    // Half of each round's prompts expect "z", which is not in the alphabet: always all wrong.
+    auto source = [&](int count) {
+        ++calls;
+        std::vector<PromptItem> items;
+        for (int i = 0; i < count; ++i) items.push_back(i % 2 == 0 ? PromptItem{"?a", "z"} : PromptItem{"?b", "b"});
+        return items;
+    };
+    StepMetrics m = trainer.step(source, 1);
+    EXPECT_EQ(m.trained_groups, c.prompts_per_step);
+    EXPECT_EQ(m.zero_advantage_groups, 0.0);
+    EXPECT_GE(m.dynamic_sampling_rounds, 2);
+    EXPECT_EQ(calls, m.dynamic_sampling_rounds);
+    EXPECT_LE(m.dynamic_sampling_kept, 0.5);
+    EXPECT_GE(m.all_wrong_groups, 0.5);  // the metrics cover every sampled group
+    EXPECT_TRUE(std::isfinite(m.loss));
+}
+
+TEST(GrpoDynamicSamplingTest, AtTheCapWithNothingKeptTheStepSkipsTheUpdate) {
+    auto tok = tokenizer();
+    GrpoConfig c = small_config();
+    c.dynamic_sampling.enabled = true;
+    c.dynamic_sampling.max_rounds = 3;
+    GrpoTrainer trainer(tiny_model(tok.vocab_size()), tok, c, starts_with);
+    auto before = trainer.policy()->parameters().front().clone();
+    StepMetrics m = trainer.step(std::vector<PromptItem>(4, PromptItem{"?a", "z"}), 1);
+    EXPECT_EQ(m.dynamic_sampling_rounds, 3);
+    EXPECT_EQ(m.trained_groups, 0);
+    EXPECT_EQ(m.all_wrong_groups, 1.0);
+    EXPECT_TRUE(trainer.policy()->parameters().front().equal(before));
+}
+
+// The named recipes (README "RL algorithms") learn the trivially learnable task: DAPO's settings together
+// (clip-higher, token mean, dynamic sampling, overlong shaping) and GRPO with a KL to the reference.
+TEST(GrpoEndToEndTest, DapoAndKlRegularisedGrpoLearn) {
+    auto tok = tokenizer();
+    std::vector<PromptItem> items = {{"?a", "b"}, {"?b", "b"}, {"?c", "b"}, {"?d", "b"}};
+    GrpoConfig dapo = small_config();
+    dapo.advantage = "grpo";
+    dapo.loss.clip_high = 0.28;
+    dapo.loss.aggregation = "token_mean";
+    dapo.dynamic_sampling.enabled = true;
+    dapo.overlong.buffer = 1;
+    dapo.overlong.penalty_factor = 0.5;
+    GrpoConfig grpo = small_config();
+    grpo.advantage = "grpo";
+    grpo.loss.aggregation = "seq_mean_token_mean";
+    grpo.loss.kl_coef = 0.04;
+    grpo.loss.entropy_coef = 0.001;
+    for (const auto& [name, c] : {std::pair{"dapo", dapo}, std::pair{"grpo+kl", grpo}}) {
+        GrpoTrainer trainer(tiny_model(tok.vocab_size()), tok, c, starts_with);
+        double first = 0, last = 0;
+        for (int step = 1; step <= 30; ++step) {
+            StepMetrics m = trainer.step(items, step);
+            ASSERT_TRUE(std::isfinite(m.loss)) << name << " step " << step;
+            if (step <= 5) first += m.accuracy / 5;
+            if (step > 25) last += m.accuracy / 5;
+        }
+        EXPECT_GT(last, first + 0.3) << name << ": first " << first << " last " << last;
     }
 }
 
