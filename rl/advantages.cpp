@@ -17,23 +17,37 @@ torch::Tensor grouped(const AdvantageInput& in) {
     return in.rewards.to(dtype).view({-1, in.group_size});  // [num_groups, G]
 }
 
-torch::Tensor grpo(const AdvantageInput& in) {
-    auto r = grouped(in);
-    auto centred = r - r.mean(1, /*keepdim=*/true);  // [num_groups, G]
+// The std that grpo and passk divide by, [num_groups, 1] or a scalar; undefined for RewardScale::kNone.
+torch::Tensor reward_std(const torch::Tensor& r, const AdvantageInput& in) {
     switch (in.scale) {
         case RewardScale::kNone:
-            return centred.view(-1);
-        case RewardScale::kBatch: {
-            // One std over every reward of the batch (TRL's scale_rewards="batch").
-            auto std = r.numel() > 1 ? r.std(/*unbiased=*/true) : torch::zeros({}, r.options());
-            return (centred / (std + in.eps)).view(-1);
-        }
+            return torch::Tensor();
+        case RewardScale::kBatch:
+            return r.numel() > 1 ? r.std(/*unbiased=*/true) : torch::zeros({}, r.options());
         case RewardScale::kGroup:
             break;
     }
-    // A group of one has no spread: its std is taken as 0 (advantage 0), not NaN.
-    auto std = in.group_size > 1 ? r.std(1, /*unbiased=*/true, /*keepdim=*/true) : torch::zeros_like(centred);
-    return (centred / (std + in.eps)).view(-1);
+    // A group of one has no spread: its std is taken as 0, not NaN.
+    return in.group_size > 1 ? r.std(1, /*unbiased=*/true, /*keepdim=*/true) : torch::zeros({r.size(0), 1}, r.options());
+}
+
+torch::Tensor grpo(const AdvantageInput& in) {
+    auto r = grouped(in);
+    auto centred = r - r.mean(1, /*keepdim=*/true);  // [num_groups, G]
+    auto std = reward_std(r, in);
+    return (std.defined() ? centred / (std + in.eps) : centred).view(-1);
+}
+
+torch::Tensor passk(const AdvantageInput& in) {
+    auto r = grouped(in);  // [num_groups, G]
+    auto a = torch::zeros_like(r);
+    if (in.group_size < 2) return a.view(-1);
+    auto top = std::get<0>(r.topk(2, 1));   // [num_groups, 2]
+    auto best = std::get<1>(r.max(1, true));  // [num_groups, 1]: the first best completion
+    auto gap = top.select(1, 0) - top.select(1, 1);  // [num_groups]
+    auto std = reward_std(r, in);
+    if (std.defined()) gap = gap / (std.view(-1) + in.eps);
+    return a.scatter_(1, best, gap.unsqueeze(1)).view(-1);
 }
 
 torch::Tensor dr_grpo(const AdvantageInput& in) {
@@ -94,11 +108,12 @@ std::string reward_scale_name(RewardScale scale) {
 
 const std::vector<AdvantageEstimator>& advantage_estimators() {
     static const std::vector<AdvantageEstimator> kEstimators = {
-        {"grpo", grpo, true},
-        {"dr_grpo", dr_grpo, true},
-        {"rloo", rloo, true},
-        {"reinforce_pp", reinforce_pp, false},
-        {"reinforce_pp_baseline", reinforce_pp_baseline, false},
+        {"grpo", grpo, true, true},
+        {"dr_grpo", dr_grpo, true, true},
+        {"rloo", rloo, true, true},
+        {"reinforce_pp", reinforce_pp, false, false},
+        {"reinforce_pp_baseline", reinforce_pp_baseline, false, false},
+        {"passk", passk, true, false},
     };
     return kEstimators;
 }

@@ -12,6 +12,9 @@
 //                Bessel-corrected variance (verl's masked_whiten)
 //   reinforce_pp_baseline  the same after subtracting the group mean (verl's
 //                reinforce_plus_plus_baseline)
+//   passk        (Tang et al. 2025, arXiv 2503.19595; verl's grpo_passk) pass@k-aware: only the best
+//                completion of a group gets an advantage, r_max - r_second_max, divided by the group's
+//                std + eps when scale_rewards is group (the batch's std for batch; none: no division)
 #pragma once
 
 #include <torch/torch.h>
@@ -41,9 +44,10 @@ using AdvantageFn = torch::Tensor (*)(const AdvantageInput&);
 struct AdvantageEstimator {
     const char* name;
     AdvantageFn fn;
-    // Group-relative: a group whose rewards are all equal gets zero advantages, and each group's
-    // advantages sum to zero.
+    // Group-relative: a group whose rewards are all equal gets zero advantages.
     bool group_relative;
+    // Each group's advantages sum to zero.
+    bool zero_sum;
 };
 
 const std::vector<AdvantageEstimator>& advantage_estimators();

@@ -15,7 +15,8 @@ trl_rloo_advantages repeats RLOOTrainer._generate_and_score_completions.
 verl side (verl-project/verl main, not installed; the formulas are written here as verl writes them):
   trainer/ppo/core_algos.py   compute_grpo_outcome_advantage, compute_rloo_outcome_advantage,
                               compute_reinforce_plus_plus_outcome_advantage,
-                              compute_reinforce_plus_plus_baseline_outcome_advantage, agg_loss,
+                              compute_reinforce_plus_plus_baseline_outcome_advantage,
+                              compute_grpo_passk_outcome_advantage, agg_loss,
                               compute_policy_loss_vanilla, compute_policy_loss_gspo, compute_policy_loss_cispo,
                               compute_policy_loss_gpg, compute_policy_loss_reinforce (bypass_mode), kl_penalty
   utils/torch_functional.py   masked_sum, masked_mean, masked_var, masked_whiten
@@ -162,6 +163,16 @@ def masked_whiten(values, mask):
     n = mask.sum()
     var = masked_mean((values - mean) ** 2, mask) * n / (n - 1)
     return (values - mean) * torch.rsqrt(var + 1e-8)
+
+
+def verl_passk_advantages(rewards, eps=1e-6, norm_by_std=True):
+    """compute_grpo_passk_outcome_advantage: only each group's best completion gets r_max - r_second_max."""
+    g = rewards.view(-1, G)
+    adv = torch.zeros_like(g)
+    for i, row in enumerate(g):
+        top, idx = torch.topk(row, 2)
+        adv[i, idx[0]] = (top[0] - top[1]) / (row.std() + eps) if norm_by_std else top[0] - top[1]
+    return adv.view(-1)
 
 
 def verl_grpo_advantages(rewards, eps=1e-6, norm_by_std=True):
@@ -448,6 +459,9 @@ def verl_cases(gen):
     cases += [adv_case("verl/adv/grpo", "grpo", rewards, verl_grpo_advantages(rewards), scale="group", eps=1e-6),
               adv_case("verl/adv/grpo_no_std", "dr_grpo", rewards, verl_grpo_advantages(rewards, norm_by_std=False)),
               adv_case("verl/adv/rloo", "rloo", rewards, verl_rloo_advantages(rewards)),
+              adv_case("verl/adv/passk", "passk", rewards, verl_passk_advantages(rewards), scale="group", eps=1e-6),
+              adv_case("verl/adv/passk_no_std", "passk", rewards, verl_passk_advantages(rewards, norm_by_std=False),
+                       scale="none"),
               adv_case("verl/adv/reinforce_pp", "reinforce_pp", rewards,
                        verl_reinforce_pp_advantages(rewards, lengths), lengths=lengths),
               adv_case("verl/adv/reinforce_pp_baseline", "reinforce_pp_baseline", rewards,

@@ -38,6 +38,16 @@ expect_error "unknown estimator" "valid names: grpo, dr_grpo, rloo" \
     "$AHA" train "$config" --set rl.advantage=ppo
 expect_error "missing config file" "$tmp/nope.json: cannot open" \
     "$AHA" train "$tmp/nope.json"
+expect_error "unknown rollout correction mode" "rl.loss.tis.mode: unknown 'tokens'; valid names: off, token_truncate" \
+    "$AHA" train "$config" --set rl.loss.tis.mode=tokens
+expect_error "dynamic sampling cap" "rl.dynamic_sampling.max_rounds: expected >= 1" \
+    "$AHA" train "$config" --set rl.dynamic_sampling.max_rounds=0
+printf '{"extends": "missing_base.json"}\n' > "$tmp/child.json"
+expect_error "missing base config" "$tmp/child.json: extends: $tmp/missing_base.json: cannot open" \
+    "$AHA" train "$tmp/child.json"
+printf '{"extends": "child2.json"}\n' > "$tmp/child1.json"
+printf '{"extends": "child1.json"}\n' > "$tmp/child2.json"
+expect_error "config extends cycle" "extends cycle" "$AHA" train "$tmp/child1.json"
 printf '{\n  "rl": {\n    "steps": 3,\n  }\n}\n' > "$tmp/bad.json"
 expect_error "JSON syntax error" "$tmp/bad.json:4:" "$AHA" train "$tmp/bad.json"
 expect_error "missing base checkpoint" "no checkpoint there" \

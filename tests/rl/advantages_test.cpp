@@ -31,6 +31,16 @@ TEST(GroupAdvantageTest, ZeroVarianceGroupGivesZeroAdvantage) {
     }
 }
 
+TEST(GroupAdvantageTest, PasskGivesTheBestCompletionTheGapToTheSecond) {
+    // Group {0, 2, 1, 2}: best 2 twice -> gap 0, nothing. Group {0, 3, 1, 0}: the 3 gets 3 - 1 = 2,
+    // divided by the group std (mean 1, unbiased variance 6 / 3 = 2, std 1.414214) + eps 0.
+    AdvantageInput in{rewards({0, 2, 1, 2, 0, 3, 1, 0}), 4, 0.0};
+    in.scale = RewardScale::kNone;
+    expect_near(compute_advantages("passk", in), {0, 0, 0, 0, 0, 2, 0, 0});
+    in.scale = RewardScale::kGroup;
+    expect_near(compute_advantages("passk", in), {0, 0, 0, 0, 0, 2 / 1.414214f, 0, 0});
+}
+
 TEST(GroupAdvantageTest, GrpoScalesByTheBatchStdOrNotAtAll) {
     // Batch {1, 0, 0, 1, 3, 1, 2, 2}: mean 1.25, unbiased variance 7.5 / 7, std 1.035098.
     AdvantageInput in{rewards({1, 0, 0, 1, 3, 1, 2, 2}), 4, 0.0};
@@ -73,7 +83,7 @@ TEST(GroupAdvantageTest, EveryEstimatorKeepsShapeAndSumsToZeroPerGroup) {
         auto a = compute_advantages(e.name, {r, 6});
         EXPECT_EQ(a.sizes(), r.sizes()) << e.name;
         EXPECT_EQ(a.scalar_type(), torch::kFloat32) << e.name;
-        if (e.group_relative) {
+        if (e.zero_sum) {
             EXPECT_TRUE(torch::allclose(a.view({4, 6}).sum(1), torch::zeros({4}), 1e-5, 1e-5)) << e.name;
         }
     }
@@ -84,7 +94,7 @@ TEST(GroupAdvantageTest, UnknownNameListsValidOnesAndBadGroupsAreRejected) {
         compute_advantages("grpoo", {rewards({1, 0}), 2});
         FAIL();
     } catch (const ConfigError& e) {
-        EXPECT_NE(std::string(e.what()).find("valid names: grpo, dr_grpo, rloo, reinforce_pp, reinforce_pp_baseline"),
+        EXPECT_NE(std::string(e.what()).find("valid names: grpo, dr_grpo, rloo, reinforce_pp, reinforce_pp_baseline, passk"),
                   std::string::npos);
     }
     EXPECT_THROW(compute_advantages("grpo", {rewards({1, 0, 1}), 2}), c10::Error);
