@@ -1,0 +1,295 @@
+// Equivalence of answers; see compare.h. Order of checks: identical trees; assignments reduced to their
+// value (x = 3 against 3); collections; relations; scalars (exact, decimal rounding, numeric, random points).
+#include "verifiers/math/compare.h"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+
+namespace aha::verifiers::math {
+
+namespace {
+
+bool same_tree(const Expr& a, const Expr& b) {
+    if (a.op != b.op || a.name != b.name || a.args.size() != b.args.size() || a.relations != b.relations) return false;
+    if (a.op == Op::kNumber && a.number != b.number) return false;
+    if (a.left_closed != b.left_closed || a.right_closed != b.right_closed || a.rows != b.rows) return false;
+    for (size_t i = 0; i < a.args.size(); ++i) {
+        if (!same_tree(*a.args[i], *b.args[i])) return false;
+    }
+    return true;
+}
+
+bool is_collection(const Expr& e) {
+    return e.op == Op::kSet || e.op == Op::kTuple || e.op == Op::kPair || e.op == Op::kInterval ||
+           e.op == Op::kMatrix || (e.op == Op::kFunction && (e.name == "union" || e.name == "intersection"));
+}
+
+// Only symbols (x, AB, f(x) written as f*x): what an assignment's left side looks like.
+bool only_symbols(const Expr& e) {
+    if (e.op == Op::kSymbol) return true;
+    if (e.op == Op::kMul || e.op == Op::kTuple || e.op == Op::kPair) {
+        return std::all_of(e.args.begin(), e.args.end(), [](const ExprPtr& a) { return only_symbols(*a); });
+    }
+    return false;
+}
+
+bool is_assignment(const Expr& e) {
+    return e.op == Op::kRelation && std::all_of(e.relations.begin(), e.relations.end(), [](const std::string& r) { return r == "="; }) &&
+           only_symbols(*e.args[0]);
+}
+
+bool is_equation(const Expr& e) {
+    return e.op == Op::kRelation && std::all_of(e.relations.begin(), e.relations.end(), [](const std::string& r) { return r == "="; });
+}
+
+class Comparer {
+ public:
+    Comparer(const CompareOptions& o, Budget& b) : o_(o), b_(b) {}
+
+    bool eq(const ExprPtr& g0, const ExprPtr& p0) {
+        if (b_.exhausted()) return false;
+        ExprPtr g = g0, p = p0;
+        if (same_tree(*g, *p)) return true;
+        // x = 3 against 3, and chains x = 1 + 2 = 3 by their final value.
+        if (is_assignment(*g) && p->op != Op::kRelation) g = g->args.back();
+        if (is_equation(*p) && !is_equation(*g) && g->op != Op::kRelation) p = p->args.back();
+        if (is_assignment(*g) && is_assignment(*p)) {
+            g = node(Op::kRelation, {g->args.front(), g->args.back()});
+            std::const_pointer_cast<Expr>(g)->relations = {"="};
+            p = node(Op::kRelation, {p->args.front(), p->args.back()});
+            std::const_pointer_cast<Expr>(p)->relations = {"="};
+        }
+        if (g->op == Op::kPlusMinus) g = plus_minus_set(*g);
+        if (p->op == Op::kPlusMinus) p = plus_minus_set(*p);
+        if (is_collection(*g) || is_collection(*p)) return collections(g, p);
+        if (g->op == Op::kRelation || p->op == Op::kRelation) return relations(*g, *p);
+        if (g->op == Op::kText || p->op == Op::kText || g->op == Op::kSymbol || p->op == Op::kSymbol) {
+            if (names_match(*g, *p)) return true;
+        }
+        if (g->op == Op::kPercent || p->op == Op::kPercent) return percent(g, p);
+        return scalars(*g, *p);
+    }
+
+    std::string why;
+
+ private:
+    static ExprPtr plus_minus_set(const Expr& e) {
+        return node(Op::kSet, {add(e.args[0], e.args[1]), add(e.args[0], neg(e.args[1]))});
+    }
+
+    static std::string flat_name(const Expr& e) {
+        if (e.op == Op::kSymbol || e.op == Op::kText || e.op == Op::kConstant) return e.name;
+        if (e.op == Op::kMul) {
+            std::string s;
+            for (const auto& a : e.args) s += flat_name(*a);
+            return s;
+        }
+        return "\x01";
+    }
+
+    // Word answers and letters: "odd" against \text{odd}, "B" against "b", \text{e} against e.
+    static bool names_match(const Expr& g, const Expr& p) {
+        std::string a = flat_name(g), b = flat_name(p);
+        return a != "\x01" && a == b;
+    }
+
+    // n% equals n / 100, and also n (a percent question answered with the number).
+    bool percent(const ExprPtr& g, const ExprPtr& p) {
+        if (g->op == Op::kPercent && p->op == Op::kPercent) return eq(g->args[0], p->args[0]);
+        const ExprPtr& pct = g->op == Op::kPercent ? g : p;
+        const ExprPtr& other = g->op == Op::kPercent ? p : g;
+        return scalars(*pct->args[0], *other) || scalars(*node(Op::kMul, {pct->args[0], number(mpq_class(1, 100))}), *other);
+    }
+
+    static std::vector<ExprPtr> elements(const Expr& e) {
+        if (e.op == Op::kSet || e.op == Op::kTuple || e.op == Op::kPair) return e.args;
+        return {std::make_shared<Expr>(e)};
+    }
+
+    bool collections(const ExprPtr& g, const ExprPtr& p) {
+        if (g->op == Op::kMatrix || p->op == Op::kMatrix) {
+            if (g->op != p->op || g->rows != p->rows || g->cols != p->cols) return fail("matrix shapes differ");
+            return all_pairs(g->args, p->args);
+        }
+        if (g->op == Op::kInterval || p->op == Op::kInterval) return intervals(*g, *p);
+        if (g->op == Op::kFunction || p->op == Op::kFunction) {
+            if (g->op != p->op || g->name != p->name) return fail("different set operations");
+            return unordered(g->args, p->args);
+        }
+        auto ge = elements(*g), pe = elements(*p);
+        if (ge.size() != pe.size()) return fail("different numbers of elements");
+        if (g->op == Op::kSet && p->op != Op::kInterval) return unordered(ge, pe);
+        if (p->op == Op::kSet && g->op != Op::kSet && g->op != Op::kPair && g->op != Op::kTuple) return unordered(ge, pe);
+        return all_pairs(ge, pe);  // ordered: tuples, pairs, and a pair against a set as written
+    }
+
+    bool intervals(const Expr& g, const Expr& p) {
+        auto open_pair = [](const Expr& e) { return e.op == Op::kPair; };
+        bool gl = g.op == Op::kInterval ? g.left_closed : false, gr = g.op == Op::kInterval ? g.right_closed : false;
+        bool pl = p.op == Op::kInterval ? p.left_closed : false, pr = p.op == Op::kInterval ? p.right_closed : false;
+        if ((g.op != Op::kInterval && !open_pair(g)) || (p.op != Op::kInterval && !open_pair(p))) {
+            return fail("an interval against a non-interval");
+        }
+        if (gl != pl || gr != pr) return fail("interval ends differ (open/closed)");
+        return all_pairs(g.args, p.args);
+    }
+
+    bool all_pairs(const std::vector<ExprPtr>& a, const std::vector<ExprPtr>& b) {
+        if (a.size() != b.size()) return fail("different numbers of elements");
+        for (size_t i = 0; i < a.size(); ++i) {
+            if (!eq(a[i], b[i])) return fail("element " + std::to_string(i + 1) + " differs");
+        }
+        return true;
+    }
+
+    // Each gold element matched to a distinct predicted one (augmenting paths: exact for any order).
+    bool unordered(const std::vector<ExprPtr>& a, const std::vector<ExprPtr>& b) {
+        if (a.size() != b.size()) return fail("different numbers of elements");
+        const size_t n = a.size();
+        std::vector<std::vector<char>> match(n, std::vector<char>(n, 0));
+        for (size_t i = 0; i < n; ++i) {
+            for (size_t j = 0; j < n; ++j) match[i][j] = eq(a[i], b[j]);
+        }
+        std::vector<int> owner(n, -1);
+        std::function<bool(size_t, std::vector<char>&)> assign = [&](size_t i, std::vector<char>& seen) {
+            for (size_t j = 0; j < n; ++j) {
+                if (!match[i][j] || seen[j]) continue;
+                seen[j] = 1;
+                if (owner[j] < 0 || assign(static_cast<size_t>(owner[j]), seen)) {
+                    owner[j] = static_cast<int>(i);
+                    return true;
+                }
+            }
+            return false;
+        };
+        for (size_t i = 0; i < n; ++i) {
+            std::vector<char> seen(n, 0);
+            if (!assign(i, seen)) return fail("no match for element " + std::to_string(i + 1));
+        }
+        return true;
+    }
+
+    static std::string flipped(const std::string& r) {
+        if (r == "<") return ">";
+        if (r == ">") return "<";
+        if (r == "<=") return ">=";
+        if (r == ">=") return "<=";
+        return r;
+    }
+
+    // Relations: same chain of relation signs, and each lhs - rhs a constant multiple of the other's
+    // (positive for inequalities in the same direction, negative when flipped).
+    bool relations(const Expr& g, const Expr& p) {
+        if (g.op != Op::kRelation || p.op != Op::kRelation) return fail("a relation against a value");
+        if (g.relations.size() != p.relations.size()) return fail("different relation chains");
+        for (size_t i = 0; i < g.relations.size(); ++i) {
+            ExprPtr dg = add(g.args[i], neg(g.args[i + 1])), dp = add(p.args[i], neg(p.args[i + 1]));
+            const std::string &rg = g.relations[i], &rp = p.relations[i];
+            int sign = rg == rp ? 1 : (flipped(rg) == rp ? -1 : 0);
+            if (sign == 0) return fail("different relation signs");
+            if (!proportional(*dg, *dp, rg == "=" || rg == "!=" ? 0 : sign)) return fail("the relations differ");
+        }
+        return true;
+    }
+
+    // Random evaluation points for the free symbols of both sides (deterministic).
+    std::vector<std::map<std::string, Complex>> points(const Expr& a, const Expr& b) {
+        std::map<std::string, Complex> syms;
+        free_symbols(a, syms);
+        free_symbols(b, syms);
+        std::vector<std::map<std::string, Complex>> out;
+        uint64_t state = 0x9E3779B97F4A7C15ull;
+        const int n = syms.empty() ? 1 : 6;
+        for (int k = 0; k < n; ++k) {
+            std::map<std::string, Complex> env;
+            for (const auto& [name, unused] : syms) {
+                state = state * 6364136223846793005ull + 1442695040888963407ull;
+                env[name] = Complex(0.3L + 2.4L * static_cast<long double>(state >> 11) / 9007199254740992.0L);
+            }
+            out.push_back(env);
+        }
+        return out;
+    }
+
+    static bool close(Complex a, Complex b, double tol) {
+        long double scale = std::max({1.0L, std::abs(a), std::abs(b)});
+        return std::abs(a - b) <= tol * scale;
+    }
+
+    // dp = c * dg for one constant c (sign: 0 any nonzero c, +1 c > 0, -1 c < 0), checked at random points.
+    bool proportional(const Expr& dg, const Expr& dp, int sign) {
+        std::optional<Complex> ratio;
+        for (const auto& env : points(dg, dp)) {
+            auto a = numeric_value(dg, env, b_), c = numeric_value(dp, env, b_);
+            if (!a || !c || !std::isfinite(std::abs(*a)) || !std::isfinite(std::abs(*c))) return false;
+            if (std::abs(*a) < 1e-12L || std::abs(*c) < 1e-12L) {
+                if (std::abs(*a) < 1e-12L && std::abs(*c) < 1e-12L) continue;
+                return false;
+            }
+            Complex r = *c / *a;
+            if (ratio && !close(*ratio, r, 1e-9)) return false;
+            ratio = r;
+        }
+        if (!ratio) return true;
+        if (sign != 0 && (std::abs(ratio->imag()) > 1e-12L || ratio->real() * sign <= 0)) return false;
+        return true;
+    }
+
+    static bool has_decimal(const Expr& e) {
+        if (e.op == Op::kNumber) return e.decimal;
+        return std::any_of(e.args.begin(), e.args.end(), [](const ExprPtr& a) { return has_decimal(*a); });
+    }
+
+    bool scalars(const Expr& g, const Expr& p) {
+        const bool decimal = has_decimal(g) || has_decimal(p);
+        auto eg = exact_value(g, b_), ep = eg ? exact_value(p, b_) : std::nullopt;
+        if (eg && ep) {
+            if (decimal) return round_decimal(*eg, o_.float_rounding) == round_decimal(*ep, o_.float_rounding) || fail("values differ");
+            return *eg == *ep || fail("values differ");
+        }
+        auto envs = points(g, p);
+        std::map<std::string, Complex> gs, ps;
+        free_symbols(g, gs);
+        free_symbols(p, ps);
+        if (gs.size() != ps.size()) return fail("different variables");
+        for (const auto& [name, unused] : gs) {
+            if (!ps.count(name)) return fail("different variables");
+        }
+        int compared = 0;
+        for (const auto& env : envs) {
+            auto a = numeric_value(g, env, b_), c = numeric_value(p, env, b_);
+            if (!a || !c) return fail("cannot evaluate");
+            if (!std::isfinite(std::abs(*a)) || !std::isfinite(std::abs(*c))) continue;
+            ++compared;
+            if (decimal && gs.empty()) {
+                long double k = std::pow(10.0L, o_.float_rounding);
+                auto rounded = [&](Complex z) { return Complex(std::nearbyint(z.real() * k), std::nearbyint(z.imag() * k)); };
+                if (rounded(*a) != rounded(*c)) return fail("values differ after rounding");
+            } else if (!close(*a, *c, o_.rel_tol)) {
+                return fail(gs.empty() ? "values differ" : "differ at a random point");
+            }
+        }
+        return compared > 0 || fail("values are too large to compare");
+    }
+
+    bool fail(const std::string& r) {
+        why = r;
+        return false;
+    }
+
+    const CompareOptions& o_;
+    Budget& b_;
+};
+
+}  // namespace
+
+bool equivalent(const ExprPtr& gold, const ExprPtr& pred, const CompareOptions& options, Budget& budget,
+                std::string& reason) {
+    Comparer c(options, budget);
+    bool ok = c.eq(gold, pred);
+    reason = ok ? "equivalent" : (budget.exhausted() ? "work budget exhausted" : c.why);
+    return ok;
+}
+
+}  // namespace aha::verifiers::math

@@ -1,0 +1,37 @@
+// Values of expression trees: exact rationals where the arithmetic allows (GMP), complex long-double
+// numerics otherwise. Every evaluation spends from a budget, and powers, factorials and binomials whose
+// results would be huge are refused from size estimates before anything is computed.
+#pragma once
+
+#include <complex>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "verifiers/math/expr.h"
+
+namespace aha::verifiers::math {
+
+using Complex = std::complex<long double>;
+
+struct Budget {
+    long steps = 200000;  // node visits left for this verification
+    bool spend(long n = 1) { return (steps -= n) >= 0; }
+    bool exhausted() const { return steps < 0; }
+};
+
+// The exact rational value, when the tree only uses rational arithmetic (integer powers, perfect
+// roots, factorials and binomials of small integers, percentages); nullopt otherwise.
+std::optional<mpq_class> exact_value(const Expr& e, Budget& budget);
+
+// The numeric value with free symbols taken from `env`; nullopt for collections, relations, text and
+// unknown symbols. May be infinite or NaN (the caller decides).
+std::optional<Complex> numeric_value(const Expr& e, const std::map<std::string, Complex>& env, Budget& budget);
+
+// The free symbols of a tree (constants excluded).
+void free_symbols(const Expr& e, std::map<std::string, Complex>& out);
+
+// r rounded half-to-even to `digits` decimal places, as a rational.
+mpq_class round_decimal(const mpq_class& r, int digits);
+
+}  // namespace aha::verifiers::math

@@ -1,0 +1,167 @@
+// The clean-up of an extracted answer before parsing; see parser.h. Plain string passes, no regex.
+#include <algorithm>
+#include <cctype>
+#include <string>
+#include <vector>
+
+#include "verifiers/math/parser.h"
+
+namespace aha::verifiers::math {
+
+namespace {
+
+// Unit words stripped after a number at the end of an answer ("35 cm", "12 \text{ dollars}"). Plural
+// forms are matched too (a trailing "s" or "es"). Single letters are not units here: "x + 5 m" keeps m.
+const std::vector<std::string>& unit_words() {
+    static const std::vector<std::string> kUnits = {
+        "mm", "cm", "m", "km", "meter", "metre", "centimeter", "centimetre", "kilometer", "kilometre", "inch",
+        "inches", "ft", "feet", "foot", "yard", "mile", "mi", "mg", "g", "gram", "kg", "kilogram", "lb", "lbs",
+        "pound", "ounce", "oz", "ton", "tonne", "ml", "liter", "litre", "gallon", "gal", "cup", "sec", "second",
+        "min", "minute", "hr", "hour", "day", "week", "month", "year", "yr", "mph", "kmh", "kph", "degree",
+        "deg", "radian", "rad", "dollar", "cent", "euro", "rupee", "rs", "unit", "square", "sq", "cubic", "cu",
+        "percent", "point", "student", "people", "person", "child", "children", "apple", "ticket", "page",
+        "book", "coin", "marble", "item", "time", "way", "step", "game", "visitor", "customer", "bag", "box",
+        "egg", "hat", "car", "mile per hour"};
+    return kUnits;
+}
+
+void replace_all(std::string& s, const std::string& from, const std::string& to) {
+    if (from.empty()) return;
+    for (size_t pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size())) {
+        s.replace(pos, from.size(), to);
+    }
+}
+
+std::string trim(const std::string& s) {
+    size_t b = 0, e = s.size();
+    while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
+    while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
+    return s.substr(b, e - b);
+}
+
+// Index of the '}' closing the '{' at `open`, or npos.
+size_t closing_brace(const std::string& s, size_t open) {
+    int depth = 0;
+    for (size_t i = open; i < s.size(); ++i) {
+        if (s[i] == '\\') {
+            ++i;
+            continue;
+        }
+        if (s[i] == '{') ++depth;
+        if (s[i] == '}' && --depth == 0) return i;
+    }
+    return std::string::npos;
+}
+
+// Removes a trailing \text{...} label (units, words) when something precedes it.
+bool strip_trailing_text(std::string& s) {
+    for (const char* cmd : {"\\text", "\\mbox", "\\textrm", "\\mathrm", "\\textbf"}) {
+        size_t pos = s.rfind(std::string(cmd) + "{");
+        if (pos == std::string::npos || pos == 0) continue;
+        size_t close = closing_brace(s, pos + std::string(cmd).size());
+        if (close == std::string::npos || trim(s.substr(close + 1)) != "") continue;
+        std::string before = trim(s.substr(0, pos));
+        if (before.empty()) continue;
+        // A label after an operator is part of the maths ("2\cdot\text{m}"): keep it.
+        char last = before.back();
+        if (std::isdigit(static_cast<unsigned char>(last)) || last == '}' || last == ')' || last == ' ' ||
+            std::isalpha(static_cast<unsigned char>(last))) {
+            s = before;
+            return true;
+        }
+    }
+    return false;
+}
+
+// Removes a trailing unit word (or its plural) that follows a number, a closing brace or a space.
+bool strip_trailing_unit(std::string& s) {
+    std::string t = trim(s);
+    size_t end = t.size(), begin = end;
+    while (begin > 0 && (std::isalpha(static_cast<unsigned char>(t[begin - 1])) || t[begin - 1] == '^' ||
+                         std::isdigit(static_cast<unsigned char>(t[begin - 1])) && begin < end && t[begin] == '^')) {
+        --begin;
+    }
+    if (begin == end || begin == 0) return false;
+    std::string word = t.substr(begin, end - begin);
+    std::string lower = word;
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    for (const char* suffix : {"^2", "^3"}) {
+        if (lower.size() > 2 && lower.compare(lower.size() - 2, 2, suffix) == 0) lower.resize(lower.size() - 2);
+    }
+    bool unit = false;
+    for (const auto& u : unit_words()) {
+        if (lower == u || lower == u + "s" || lower == u + "es") unit = true;
+    }
+    if (!unit) return false;
+    char before = t[begin - 1];
+    // Only after a number or a group ("35 cm", "5\text{ }cm"), never inside a product of letters.
+    std::string rest = trim(t.substr(0, begin));
+    if (rest.empty()) return false;
+    char last = rest.back();
+    if (!(std::isdigit(static_cast<unsigned char>(last)) || last == '}' || last == ')' || last == '.')) return false;
+    if (!(before == ' ' || std::isdigit(static_cast<unsigned char>(before)) || before == '}')) return false;
+    s = rest;
+    return true;
+}
+
+// An entire "1,234,567", "1 234 567" or "12\,345.5" (digit groups of three) becomes one number.
+std::string join_thousands(const std::string& s) {
+    std::string t = trim(s), digits;
+    size_t i = 0;
+    if (i < t.size() && t[i] == '-') digits += t[i++];
+    size_t first = i;
+    while (i < t.size() && std::isdigit(static_cast<unsigned char>(t[i]))) digits += t[i++];
+    if (i - first < 1 || i - first > 3) return s;
+    bool grouped = false;
+    while (i < t.size() && (t[i] == ',' || t[i] == ' ')) {
+        size_t j = i + 1, n = 0;
+        while (j < t.size() && std::isdigit(static_cast<unsigned char>(t[j]))) ++j, ++n;
+        if (n != 3) return s;
+        digits += t.substr(i + 1, 3);
+        i = j;
+        grouped = true;
+    }
+    if (!grouped) return s;
+    if (i < t.size() && t[i] == '.') {
+        size_t j = i + 1;
+        while (j < t.size() && std::isdigit(static_cast<unsigned char>(t[j]))) ++j;
+        if (j == i + 1) return s;
+        digits += t.substr(i, j - i);
+        i = j;
+    }
+    return i == t.size() ? digits : s;
+}
+
+}  // namespace
+
+std::string normalize_latex(const std::string& text) {
+    std::string s = text;
+    for (const char* drop : {"\\displaystyle", "\\textstyle", "\\left.", "\\right.", "\\left", "\\right",
+                             "\\bigl", "\\bigr", "\\Bigl", "\\Bigr", "\\big", "\\Big", "\\!", "\\$", "$",
+                             "^{\\circ}", "^\\circ", "\\circ", "^{\\degree}", "\\degree", "°", "\\limits"}) {
+        replace_all(s, drop, "");
+    }
+    for (const char* frac : {"\\dfrac", "\\tfrac", "\\cfrac"}) replace_all(s, frac, "\\frac");
+    replace_all(s, "\\%", "%");
+    replace_all(s, "{,}", ",");
+    // Spacing commands become spaces; a thin space between digit groups is a thousands separator.
+    for (const char* space : {"\\qquad", "\\quad", "\\,", "\\;", "\\:", "\\ ", "~", "\n", "\t", "\r"}) {
+        replace_all(s, space, " ");
+    }
+    replace_all(s, "\\text{ and }", ",");
+    replace_all(s, "\\text{ or }", ",");
+    replace_all(s, "\\text{and}", ",");
+    replace_all(s, "\\text{or}", ",");
+    replace_all(s, " and ", ",");
+    replace_all(s, " or ", ",");
+    for (int round = 0; round < 2; ++round) {
+        bool changed = strip_trailing_text(s);
+        changed = strip_trailing_unit(s) || changed;
+        if (!changed) break;
+    }
+    s = trim(s);
+    while (!s.empty() && (s.back() == '.' || s.back() == ',')) s = trim(s.substr(0, s.size() - 1));
+    return join_thousands(s);
+}
+
+}  // namespace aha::verifiers::math

@@ -1,0 +1,628 @@
+// Tokenizer and recursive-descent parser for answers; see parser.h. Grammar, loosest first:
+//   list     := union ((',' | ';') union)*            a top-level or bracketed list
+//   union    := relation (('\cup' | '\cap') relation)*
+//   relation := additive (relop additive)*
+//   additive := [sign] term (('+' | '-' | '\pm' | '\mp') term)*
+//   term     := unary (('*' | '\cdot' | '\times' | '/' | '\div' | ':' | implicit) unary)*
+//   unary    := ('-' | '+') unary | postfix
+//   postfix  := primary ('^' exponent | '!' | '%' | '_' subscript | "'")*
+#include <cctype>
+#include <map>
+#include <stdexcept>
+
+#include "verifiers/math/parser.h"
+
+namespace aha::verifiers::math {
+
+namespace {
+
+constexpr size_t kMaxLength = 20000;
+constexpr int kMaxDepth = 200;
+
+enum class T { kNumber, kLetter, kCommand, kText, kSymbol, kEnd };
+
+struct Token {
+    T kind = T::kEnd;
+    std::string text;
+};
+
+struct Fail : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// Unicode signs answers use, as the command or symbol they stand for.
+const std::map<std::string, std::pair<T, std::string>>& unicode_tokens() {
+    static const std::map<std::string, std::pair<T, std::string>> kMap = {
+        {"≤", {T::kCommand, "le"}},    {"≥", {T::kCommand, "ge"}},    {"≠", {T::kCommand, "ne"}},
+        {"±", {T::kCommand, "pm"}},    {"∓", {T::kCommand, "mp"}},    {"×", {T::kCommand, "times"}},
+        {"÷", {T::kCommand, "div"}},   {"·", {T::kCommand, "cdot"}},  {"−", {T::kSymbol, "-"}},
+        {"π", {T::kCommand, "pi"}},    {"√", {T::kCommand, "sqrt"}},  {"∞", {T::kCommand, "infty"}},
+        {"∈", {T::kCommand, "in"}},    {"∪", {T::kCommand, "cup"}},   {"∩", {T::kCommand, "cap"}},
+        {"≈", {T::kCommand, "approx"}}, {"–", {T::kSymbol, "-"}},
+    };
+    return kMap;
+}
+
+size_t closing(const std::string& s, size_t open) {
+    int depth = 0;
+    for (size_t i = open; i < s.size(); ++i) {
+        if (s[i] == '\\') {
+            ++i;
+            continue;
+        }
+        if (s[i] == '{') ++depth;
+        if (s[i] == '}' && --depth == 0) return i;
+    }
+    throw Fail("unbalanced braces");
+}
+
+bool is_text_command(const std::string& c) {
+    for (const char* t : {"text", "textbf", "textit", "textrm", "textnormal", "mbox", "mathrm", "mathbf", "mathit",
+                          "mathsf", "textsf", "mathtt", "texttt", "emph"}) {
+        if (c == t) return true;
+    }
+    return false;
+}
+
+std::vector<Token> tokenize(const std::string& s) {
+    std::vector<Token> out;
+    size_t i = 0;
+    while (i < s.size()) {
+        unsigned char c = s[i];
+        if (std::isspace(c)) {
+            ++i;
+        } else if (std::isdigit(c) || (c == '.' && i + 1 < s.size() && std::isdigit(static_cast<unsigned char>(s[i + 1])))) {
+            size_t j = i;
+            while (j < s.size() && std::isdigit(static_cast<unsigned char>(s[j]))) ++j;
+            if (j < s.size() && s[j] == '.' && j + 1 < s.size() && std::isdigit(static_cast<unsigned char>(s[j + 1]))) {
+                ++j;
+                while (j < s.size() && std::isdigit(static_cast<unsigned char>(s[j]))) ++j;
+            }
+            out.push_back({T::kNumber, s.substr(i, j - i)});
+            i = j;
+        } else if (std::isalpha(c)) {
+            out.push_back({T::kLetter, std::string(1, static_cast<char>(c))});
+            ++i;
+        } else if (c == '\\') {
+            size_t j = i + 1;
+            while (j < s.size() && std::isalpha(static_cast<unsigned char>(s[j]))) ++j;
+            if (j == i + 1 && j < s.size()) ++j;  // \{ \} \, \\ ...
+            std::string cmd = s.substr(i + 1, j - i - 1);
+            i = j;
+            if (is_text_command(cmd)) {
+                while (i < s.size() && s[i] == ' ') ++i;
+                if (i >= s.size() || s[i] != '{') throw Fail("\\" + cmd + " without {");
+                size_t close = closing(s, i);
+                out.push_back({T::kText, s.substr(i + 1, close - i - 1)});
+                i = close + 1;
+            } else {
+                out.push_back({T::kCommand, cmd});
+            }
+        } else if (c >= 0x80) {
+            bool known = false;
+            for (const auto& [u, tok] : unicode_tokens()) {
+                if (s.compare(i, u.size(), u) == 0) {
+                    out.push_back({tok.first, tok.second});
+                    i += u.size();
+                    known = true;
+                    break;
+                }
+            }
+            if (!known) throw Fail("unexpected character");
+        } else {
+            out.push_back({T::kSymbol, std::string(1, static_cast<char>(c))});
+            ++i;
+        }
+    }
+    out.push_back({T::kEnd, ""});
+    return out;
+}
+
+mpq_class parse_decimal(const std::string& text, bool& decimal) {
+    auto dot = text.find('.');
+    decimal = dot != std::string::npos;
+    if (!decimal) return mpq_class(mpz_class(text, 10));
+    std::string digits = text.substr(0, dot) + text.substr(dot + 1);
+    mpz_class den;
+    mpz_ui_pow_ui(den.get_mpz_t(), 10, text.size() - dot - 1);
+    mpq_class q(mpz_class(digits.empty() ? "0" : digits, 10), den);
+    q.canonicalize();
+    return q;
+}
+
+const std::map<std::string, std::string>& relation_commands() {
+    static const std::map<std::string, std::string> kMap = {
+        {"le", "<="}, {"leq", "<="}, {"leqslant", "<="}, {"ge", ">="}, {"geq", ">="}, {"geqslant", ">="},
+        {"lt", "<"},  {"gt", ">"},   {"ne", "!="},       {"neq", "!="}, {"approx", "="}, {"equiv", "="},
+        {"in", "="},  {"simeq", "="}, {"cong", "="}};
+    return kMap;
+}
+
+const std::vector<std::string>& function_names() {
+    static const std::vector<std::string> kNames = {
+        "sin", "cos", "tan", "cot", "sec", "csc", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh",
+        "log", "ln", "lg", "exp", "gcd", "lcm", "max", "min", "det"};
+    return kNames;
+}
+
+class Parser {
+ public:
+    explicit Parser(std::vector<Token> tokens) : t_(std::move(tokens)) {}
+
+    ExprPtr top() {
+        ExprPtr e = list_until(T::kEnd, "");
+        if (peek().kind != T::kEnd) throw Fail("unexpected '" + peek().text + "'");
+        return e;
+    }
+
+ private:
+    const Token& peek(size_t ahead = 0) const { return t_[std::min(i_ + ahead, t_.size() - 1)]; }
+    bool at(T kind, const std::string& text) const { return peek().kind == kind && peek().text == text; }
+    bool sym(const std::string& text) const { return at(T::kSymbol, text); }
+    bool cmd(const std::string& text) const { return at(T::kCommand, text); }
+    Token next() { return t_[std::min(i_++, t_.size() - 1)]; }
+    void expect_symbol(const std::string& text) {
+        if (!sym(text)) throw Fail("expected '" + text + "'");
+        ++i_;
+    }
+
+    struct Depth {
+        explicit Depth(int& d) : d_(d) {
+            if (++d_ > kMaxDepth) throw Fail("nested too deeply");
+        }
+        ~Depth() { --d_; }
+        int& d_;
+    };
+
+    bool at_close() const {
+        return peek().kind == T::kEnd || sym(")") || sym("]") || sym("}") || cmd("}") || sym("|") || cmd("rfloor") ||
+               cmd("rceil") || sym("&") || cmd("\\") || cmd("end");
+    }
+
+    // Items of a list up to (not consuming) a closer: groups split by ';', items by ','.
+    std::vector<std::vector<ExprPtr>> items() {
+        std::vector<std::vector<ExprPtr>> groups(1);
+        while (true) {
+            groups.back().push_back(union_());
+            if (sym(",")) {
+                ++i_;
+            } else if (sym(";")) {
+                ++i_;
+                groups.emplace_back();
+            } else {
+                return groups;
+            }
+        }
+    }
+
+    // A list at the top level or in braces: one item is itself, several a set (of tuples for ';' groups).
+    ExprPtr list_until(T, const std::string&) {
+        auto groups = items();
+        if (groups.size() == 1 && groups[0].size() == 1) return groups[0][0];
+        std::vector<ExprPtr> members;
+        for (auto& g : groups) {
+            if (groups.size() > 1 && g.size() > 1) {
+                members.push_back(node(Op::kTuple, g));
+            } else {
+                members.insert(members.end(), g.begin(), g.end());
+            }
+        }
+        return node(Op::kSet, members);
+    }
+
+    ExprPtr union_() {
+        ExprPtr e = relation();
+        while (cmd("cup") || cmd("cap") || cmd("setminus")) {
+            std::string op = next().text;
+            e = node(Op::kFunction, {e, relation()}, op == "cup" ? "union" : op == "cap" ? "intersection" : "setminus");
+        }
+        return e;
+    }
+
+    std::string relop() {
+        if (sym("=")) return (++i_, "=");
+        if (sym("<") || sym(">") || sym("!")) {
+            std::string op = next().text;
+            if (sym("=")) return (++i_, op + "=");
+            if (op == "!") throw Fail("unexpected '!'");
+            return op;
+        }
+        if (peek().kind == T::kCommand) {
+            auto it = relation_commands().find(peek().text);
+            if (it != relation_commands().end()) return (++i_, it->second);
+        }
+        return "";
+    }
+
+    ExprPtr relation() {
+        ExprPtr first = additive();
+        auto e = std::make_shared<Expr>();
+        e->op = Op::kRelation;
+        e->args.push_back(first);
+        for (std::string op = relop(); !op.empty(); op = relop()) {
+            e->relations.push_back(op);
+            e->args.push_back(additive());
+        }
+        if (e->relations.empty()) return first;
+        return e;
+    }
+
+    ExprPtr additive() {
+        ExprPtr e;
+        if (cmd("pm") || cmd("mp")) {
+            bool minus = next().text == "mp";
+            ExprPtr t = term();
+            e = node(Op::kPlusMinus, {number(0), minus ? neg(t) : t});
+        } else {
+            e = term();
+        }
+        while (true) {
+            if (sym("+")) {
+                ++i_;
+                e = add(e, term());
+            } else if (sym("-")) {
+                ++i_;
+                e = add(e, neg(term()));
+            } else if (cmd("pm") || cmd("mp")) {
+                bool minus = next().text == "mp";
+                ExprPtr t = term();
+                e = node(Op::kPlusMinus, {e, minus ? neg(t) : t});
+            } else {
+                return e;
+            }
+        }
+    }
+
+    // True when the next token can start a factor of an implicit product.
+    bool starts_factor() const {
+        const Token& k = peek();
+        if (k.kind == T::kNumber || k.kind == T::kLetter || k.kind == T::kText) return true;
+        if (k.kind == T::kSymbol) return k.text == "(";
+        if (k.kind != T::kCommand) return false;
+        if (relation_commands().count(k.text)) return false;
+        for (const char* stop : {"cdot", "times", "div", "pm", "mp", "cup", "cap", "setminus", "end", "}", "\\", "rfloor",
+                                 "rceil", ",", "right", "over"}) {
+            if (k.text == stop) return false;
+        }
+        return true;
+    }
+
+    static bool is_integer(const ExprPtr& e) { return e->op == Op::kNumber && !e->decimal && e->number.get_den() == 1; }
+
+    ExprPtr term() {
+        ExprPtr e = unary();
+        while (true) {
+            if (sym("*") || cmd("cdot") || cmd("times")) {
+                ++i_;
+                e = mul(e, unary());
+            } else if (sym("/") || cmd("div") || sym(":")) {
+                ++i_;
+                e = divide(e, unary());
+            } else if (starts_factor()) {
+                bool frac_next = cmd("frac");
+                ExprPtr f = unary();
+                // A mixed number: an integer followed by a fraction of integers, 2\frac{1}{2} = 5/2.
+                if (frac_next && is_integer(e) && f->op == Op::kNumber && f->number > 0 && f->number < 1) {
+                    e = number(e->number < 0 ? mpq_class(e->number - f->number) : mpq_class(e->number + f->number));
+                } else {
+                    e = mul(e, f);
+                }
+            } else {
+                return e;
+            }
+        }
+    }
+
+    ExprPtr unary() {
+        Depth d(depth_);
+        if (sym("-")) return (++i_, neg(unary()));
+        if (sym("+")) return (++i_, unary());
+        return postfix();
+    }
+
+    // The argument of ^, _, \sqrt, \frac: a brace group, or a single token (x^2, \frac12).
+    ExprPtr argument() {
+        if (sym("{")) {
+            ++i_;
+            ExprPtr e = list_until(T::kSymbol, "}");
+            expect_symbol("}");
+            return e;
+        }
+        const Token& k = peek();
+        if (k.kind == T::kNumber && k.text.size() > 1 && k.text.find('.') == std::string::npos) {
+            // \frac12: one digit per argument.
+            Token tok = next();
+            t_.insert(t_.begin() + i_, Token{T::kNumber, tok.text.substr(1)});
+            return number(mpq_class(tok.text[0] - '0'));
+        }
+        if (sym("-")) return (++i_, neg(argument()));
+        return primary();
+    }
+
+    ExprPtr postfix() {
+        ExprPtr e = primary();
+        while (true) {
+            if (sym("^")) {
+                ++i_;
+                e = power(e, argument());
+            } else if (sym("!")) {
+                if (peek(1).kind == T::kSymbol && peek(1).text == "=") return e;  // "!=" is a relation
+                ++i_;
+                e = node(Op::kFactorial, {e});
+            } else if (sym("%")) {
+                ++i_;
+                e = node(Op::kPercent, {e});
+            } else if (sym("_")) {
+                ++i_;
+                ExprPtr sub = argument();
+                if (e->op == Op::kSymbol) {
+                    e = symbol(e->name + "_" + to_string(*sub));
+                } else if (e->op != Op::kNumber) {  // a number's base subscript (204_5) is dropped
+                    throw Fail("subscript on an expression");
+                }
+            } else if (sym("'")) {
+                ++i_;
+                if (e->op != Op::kSymbol) throw Fail("prime on an expression");
+                e = symbol(e->name + "'");
+            } else {
+                return e;
+            }
+        }
+    }
+
+    ExprPtr bracketed(const std::string& open) {
+        auto groups = items();
+        bool close_paren = sym(")"), close_bracket = sym("]");
+        if (!close_paren && !close_bracket) throw Fail("unclosed '" + open + "'");
+        ++i_;
+        std::vector<ExprPtr> all;
+        for (auto& g : groups) all.insert(all.end(), g.begin(), g.end());
+        if (all.size() == 1 && groups.size() == 1) {
+            if (open == "(" && close_paren) return all[0];
+            if (open == "[" && close_bracket) return all[0];
+            throw Fail("mismatched brackets");
+        }
+        if (all.size() == 2 && groups.size() == 1) {
+            if (open == "(" && close_paren) return node(Op::kPair, all);
+            auto e = std::make_shared<Expr>();
+            e->op = Op::kInterval;
+            e->args = all;
+            e->left_closed = open == "[";
+            e->right_closed = close_bracket;
+            return e;
+        }
+        if ((open == "(" && close_paren) || (open == "[" && close_bracket)) return node(Op::kTuple, all);
+        throw Fail("mismatched brackets");
+    }
+
+    ExprPtr matrix(const std::string& env) {
+        if (env == "array" && sym("{")) i_ = i_ + 1, skip_until_brace();
+        std::vector<std::vector<ExprPtr>> rows(1);
+        while (!cmd("end")) {
+            if (peek().kind == T::kEnd) throw Fail("unclosed matrix");
+            rows.back().push_back(additive());
+            if (sym("&")) {
+                ++i_;
+            } else if (cmd("\\")) {
+                ++i_;
+                if (!cmd("end")) rows.emplace_back();
+            } else if (!cmd("end")) {
+                throw Fail("unexpected token in matrix");
+            }
+        }
+        ++i_;
+        expect_symbol("{");
+        while (!sym("}") && peek().kind != T::kEnd) ++i_;
+        expect_symbol("}");
+        auto e = std::make_shared<Expr>();
+        e->op = Op::kMatrix;
+        e->rows = static_cast<int>(rows.size());
+        e->cols = static_cast<int>(rows[0].size());
+        for (auto& r : rows) {
+            if (static_cast<int>(r.size()) != e->cols) throw Fail("ragged matrix");
+            e->args.insert(e->args.end(), r.begin(), r.end());
+        }
+        return e;
+    }
+
+    void skip_until_brace() {
+        while (!sym("}") && peek().kind != T::kEnd) ++i_;
+        expect_symbol("}");
+    }
+
+    ExprPtr function(const std::string& name) {
+        std::string f = name == "lg" ? "log" : name;
+        ExprPtr base, exponent;
+        if (f == "log" && sym("_")) {
+            ++i_;
+            base = argument();
+        }
+        if (sym("^")) {
+            ++i_;
+            exponent = argument();
+        }
+        ExprPtr arg;
+        if (sym("(")) {
+            ++i_;
+            arg = list_until(T::kSymbol, ")");
+            expect_symbol(")");
+        } else {
+            arg = postfix();
+        }
+        std::vector<ExprPtr> args = arg->op == Op::kSet && (f == "gcd" || f == "lcm" || f == "max" || f == "min")
+                                        ? arg->args
+                                        : std::vector<ExprPtr>{arg};
+        if (base) args.push_back(base);
+        ExprPtr e = node(Op::kFunction, args, f == "ln" ? "log" : f);
+        if (f == "log" && !base) e = node(Op::kFunction, {arg, number(10)}, "log");
+        if (exponent) {
+            // sin^{-1} x is arcsin x; sin^2 x is (sin x)^2.
+            if (exponent->op == Op::kNumber && exponent->number == -1 && f.size() == 3) {
+                return node(Op::kFunction, {arg}, "arc" + f);
+            }
+            e = power(e, exponent);
+        }
+        return e;
+    }
+
+    ExprPtr text(const std::string& raw) {
+        std::string t;
+        for (char c : raw) {
+            if (!std::isspace(static_cast<unsigned char>(c)) && c != '(' && c != ')') {
+                t += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            }
+        }
+        if (t.empty()) throw Fail("empty \\text{}");
+        bool numeric = t.find_first_not_of("0123456789.") == std::string::npos && std::isdigit(static_cast<unsigned char>(t[0]));
+        if (numeric) {
+            bool decimal = false;
+            return number(parse_decimal(t, decimal), decimal);
+        }
+        if (t.size() == 1 && std::isalpha(static_cast<unsigned char>(t[0]))) return symbol(t);
+        return node(Op::kText, {}, t);
+    }
+
+    ExprPtr primary() {
+        Depth d(depth_);
+        Token k = next();
+        switch (k.kind) {
+            case T::kNumber: {
+                bool decimal = false;
+                mpq_class v = parse_decimal(k.text, decimal);
+                // Scientific notation written with e: 1.5e3, 2e-5.
+                if ((at(T::kLetter, "e") || at(T::kLetter, "E")) &&
+                    (peek(1).kind == T::kNumber ||
+                     (peek(1).kind == T::kSymbol && (peek(1).text == "-" || peek(1).text == "+") && peek(2).kind == T::kNumber))) {
+                    ++i_;
+                    int sign = 1;
+                    if (peek().kind == T::kSymbol) sign = next().text == "-" ? -1 : 1;
+                    long exp = std::stol(next().text);
+                    if (exp > 1000) throw Fail("exponent too large");
+                    mpz_class p;
+                    mpz_ui_pow_ui(p.get_mpz_t(), 10, static_cast<unsigned long>(exp));
+                    v = sign > 0 ? mpq_class(v * p) : mpq_class(v / p);
+                    decimal = true;
+                }
+                return number(v, decimal);
+            }
+            case T::kLetter: {
+                char c = k.text[0];
+                if (c == 'e') return constant("e");
+                if (c == 'i') return constant("i");
+                return symbol(std::string(1, static_cast<char>(std::tolower(static_cast<unsigned char>(c)))));
+            }
+            case T::kText:
+                return text(k.text);
+            case T::kSymbol:
+                if (k.text == "(" || k.text == "[") return bracketed(k.text);
+                if (k.text == "{") {
+                    ExprPtr e = list_until(T::kSymbol, "}");
+                    expect_symbol("}");
+                    return e;
+                }
+                if (k.text == "|") {
+                    ExprPtr e = additive();
+                    expect_symbol("|");
+                    return node(Op::kFunction, {e}, "abs");
+                }
+                throw Fail("unexpected '" + k.text + "'");
+            case T::kCommand:
+                return command(k.text);
+            case T::kEnd:
+                throw Fail("unexpected end");
+        }
+        throw Fail("unexpected token");
+    }
+
+    ExprPtr command(const std::string& c) {
+        if (c == "frac") {
+            ExprPtr a = argument();
+            ExprPtr b = argument();
+            if (is_integer(a) && is_integer(b) && b->number != 0) return number(a->number / b->number);
+            return divide(a, b);
+        }
+        if (c == "sqrt") {
+            ExprPtr index = number(2);
+            if (sym("[")) {
+                ++i_;
+                index = additive();
+                expect_symbol("]");
+            }
+            return power(argument(), divide(number(1), index));
+        }
+        if (c == "binom" || c == "dbinom" || c == "tbinom") {
+            ExprPtr a = argument();
+            return node(Op::kFunction, {a, argument()}, "binom");
+        }
+        if (c == "{") {
+            if (cmd("}")) return (++i_, node(Op::kSet, {}));
+            auto groups = items();
+            if (!cmd("}")) throw Fail("unclosed \\{");
+            ++i_;
+            std::vector<ExprPtr> all;
+            for (auto& g : groups) all.insert(all.end(), g.begin(), g.end());
+            return node(Op::kSet, all);
+        }
+        if (c == "emptyset" || c == "varnothing") return node(Op::kSet, {});
+        if (c == "pi") return constant("pi");
+        if (c == "infty" || c == "infinity") return constant("inf");
+        if (c == "lfloor" || c == "lceil") {
+            ExprPtr e = additive();
+            if (!cmd(c == "lfloor" ? "rfloor" : "rceil")) throw Fail("unclosed \\" + c);
+            ++i_;
+            return node(Op::kFunction, {e}, c == "lfloor" ? "floor" : "ceil");
+        }
+        if (c == "begin") {
+            expect_symbol("{");
+            std::string env;
+            while (peek().kind == T::kLetter) env += next().text;
+            expect_symbol("}");
+            return matrix(env);
+        }
+        if (c == "operatorname") {
+            expect_symbol("{");
+            std::string name;
+            while (peek().kind == T::kLetter) name += next().text;
+            expect_symbol("}");
+            return function(name);
+        }
+        for (const auto& f : function_names()) {
+            if (c == f) return function(c);
+        }
+        if (c == "overline" || c == "bar" || c == "vec" || c == "hat" || c == "widehat" || c == "overrightarrow") {
+            ExprPtr a = argument();
+            return symbol(c + "{" + to_string(*a) + "}");
+        }
+        if (c == "mathbb") {
+            ExprPtr a = argument();
+            return symbol("set_" + to_string(*a));
+        }
+        static const std::vector<std::string> kGreek = {
+            "alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta", "vartheta", "kappa",
+            "lambda", "mu", "nu", "xi", "rho", "sigma", "tau", "phi", "varphi", "chi", "psi", "omega", "Gamma",
+            "Delta", "Theta", "Lambda", "Xi", "Sigma", "Phi", "Psi", "Omega"};
+        for (const auto& g : kGreek) {
+            if (c == g) return symbol(c);
+        }
+        throw Fail("unsupported command \\" + c);
+    }
+
+    std::vector<Token> t_;
+    size_t i_ = 0;
+    int depth_ = 0;
+};
+
+}  // namespace
+
+ParseResult parse_latex(const std::string& text) {
+    if (text.size() > kMaxLength) return {nullptr, "answer longer than " + std::to_string(kMaxLength) + " characters"};
+    std::string s = normalize_latex(text);
+    if (s.empty()) return {nullptr, "empty answer"};
+    try {
+        return {Parser(tokenize(s)).top(), ""};
+    } catch (const Fail& f) {
+        return {nullptr, f.what()};
+    }
+}
+
+}  // namespace aha::verifiers::math
