@@ -98,6 +98,7 @@ TEST(MathVerifyCasesTest, AgreesWithMathVerifyOnItsTestSuite) {
         const Json& opts = c.at("options");
         if (opts.contains("precision")) o.compare.float_rounding = opts.at("precision").get<int>();
         if (opts.contains("strict")) o.compare.strict = opts.at("strict").get<bool>();
+        if (opts.contains("allow_set_relation_comp")) o.compare.relation_as_set = opts.at("allow_set_relation_comp").get<bool>();
         MathVerdict v = verify_math(c.at("gold").get<std::string>(), c.at("pred").get<std::string>(), o);
         const bool expected = c.at("math_verify_expects").get<int>() == 1;
         ++total;
@@ -112,7 +113,23 @@ TEST(MathVerifyCasesTest, AgreesWithMathVerifyOnItsTestSuite) {
     std::printf("math-verify cases: aha agrees on %d of %d (%.1f%%)\n%s", agree, total, 100.0 * agree / total,
                 report.c_str());
     EXPECT_EQ(total, 268);
-    EXPECT_GE(agree, 217);  // the measured agreement; raise it as the verifier improves
+    EXPECT_GE(agree, 263);  // the measured agreement (98.1%); the rest is listed in the test below
+}
+
+// Where aha and math-verify disagree on its cases, and why aha's verdict is the right one.
+TEST(MathVerifyCasesTest, DisagreementsWithMathVerify) {
+    // L32/L33: the answer 9 is right. The row expects 0 only because the upstream test ran LaTeX
+    // extraction alone; math-verify itself, with the extraction the row names, also says 1.
+    EXPECT_TRUE(same("$9$", "Answer $ \n 9 \n $"));
+    EXPECT_TRUE(same("$9$", "Answer \\( \n 9 \n \\)"));
+    // L110: the gold "1 = \zzz = x = 0" asserts 1 = 0 and uses an undefined command; math-verify keeps
+    // its last part. A gold that does not parse grades nothing as correct.
+    EXPECT_FALSE(same("$1 = \\zzz = x = 0$", "$0$"));
+    // L264: 1 - 1/e and 1 + 1/e differ (math-verify cuts both at a stray \mathrm and compares "1").
+    EXPECT_FALSE(same("$1 - \\frac{1}{\\mathrm{e}}$", "$1 + \\frac{1}{\\mathrm{e}}$"));
+    // L260 (a sum with reordered factors, which math-verify matches) is a known gap: \sum is not parsed
+    // yet, so the two differently written sums do not match as text either.
+    EXPECT_FALSE(same("$F_n = \\sum_{k=0}^{n-1} F_k F_{n-k-1}$", "$F_n = \\sum_{k=0}^{n-1} F_{n-k-1} F_k$"));
 }
 
 }  // namespace

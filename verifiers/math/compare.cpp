@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <functional>
 
 namespace aha::verifiers::math {
 
@@ -28,6 +27,8 @@ bool is_collection(const Expr& e) {
 // Only symbols (x, AB, f(x) written as f*x): what an assignment's left side looks like.
 bool only_symbols(const Expr& e) {
     if (e.op == Op::kSymbol) return true;
+    if (e.op == Op::kPow) return only_symbols(*e.args[0]) && e.args[1]->op == Op::kNumber && e.args[1]->number == -1;
+    if (e.op == Op::kFunction && e.name == "abs") return only_symbols(*e.args[0]);
     if (e.op == Op::kMul || e.op == Op::kTuple || e.op == Op::kPair) {
         return std::all_of(e.args.begin(), e.args.end(), [](const ExprPtr& a) { return only_symbols(*a); });
     }
@@ -54,6 +55,11 @@ class Comparer {
         // x = 3 against 3, and chains x = 1 + 2 = 3 by their final value.
         if (is_assignment(*g) && p->op != Op::kRelation) g = g->args.back();
         if (is_equation(*p) && !is_equation(*g) && g->op != Op::kRelation) p = p->args.back();
+        // x \in [a, b] (parsed as x = [a, b]) is the set itself.
+        if (is_assignment(*p) && is_collection(*p->args.back())) p = p->args.back();
+        if (is_assignment(*g) && is_collection(*g->args.back())) g = g->args.back();
+        g = matrix_value(g);
+        p = matrix_value(p);
         if (is_assignment(*g) && is_assignment(*p)) {
             g = node(Op::kRelation, {g->args.front(), g->args.back()});
             std::const_pointer_cast<Expr>(g)->relations = {"="};
@@ -62,6 +68,13 @@ class Comparer {
         }
         if (g->op == Op::kPlusMinus) g = plus_minus_set(*g);
         if (p->op == Op::kPlusMinus) p = plus_minus_set(*p);
+        // 0 < x < 1 against (0, 1): the inequality as the interval it describes.
+        if (g->op == Op::kRelation && is_collection(*p)) {
+            if (ExprPtr set = as_interval(*g)) g = set;
+        }
+        if (p->op == Op::kRelation && is_collection(*g) && o_.relation_as_set) {
+            if (ExprPtr set = as_interval(*p)) p = set;
+        }
         if (is_collection(*g) || is_collection(*p)) return collections(g, p);
         if (g->op == Op::kRelation || p->op == Op::kRelation) return relations(*g, *p);
         if (g->op == Op::kText || p->op == Op::kText || g->op == Op::kSymbol || p->op == Op::kSymbol) {
@@ -74,6 +87,85 @@ class Comparer {
     std::string why;
 
  private:
+    // The interval of a one-variable inequality chain (a < x <= b, x > a, a <= x), or null.
+    static ExprPtr as_interval(const Expr& r) {
+        auto less = [](const std::string& op) { return op == "<" || op == "<="; };
+        auto greater = [](const std::string& op) { return op == ">" || op == ">="; };
+        auto interval = [](ExprPtr lo, bool lo_closed, ExprPtr hi, bool hi_closed) {
+            auto e = std::make_shared<Expr>();
+            e->op = Op::kInterval;
+            e->args = {std::move(lo), std::move(hi)};
+            e->left_closed = lo_closed;
+            e->right_closed = hi_closed;
+            return ExprPtr(e);
+        };
+        const auto& a = r.args;
+        const auto& ops = r.relations;
+        // a <= |x| <= b with a > 0: [-b, -a] and [a, b].
+        if (ops.size() == 2 && a[1]->op == Op::kFunction && a[1]->name == "abs" && only_symbols(*a[1]->args[0]) &&
+            less(ops[0]) && less(ops[1]) && a[0]->op == Op::kNumber && a[0]->number > 0) {
+            return node(Op::kFunction, {interval(neg(a[2]), ops[1] == "<=", neg(a[0]), ops[0] == "<="),
+                                        interval(a[0], ops[0] == "<=", a[2], ops[1] == "<=")}, "union");
+        }
+        if (ops.size() == 2 && only_symbols(*a[1])) {
+            if (less(ops[0]) && less(ops[1])) return interval(a[0], ops[0] == "<=", a[2], ops[1] == "<=");
+            if (greater(ops[0]) && greater(ops[1])) return interval(a[2], ops[1] == ">=", a[0], ops[0] == ">=");
+            return nullptr;
+        }
+        if (ops.size() != 1) return nullptr;
+        const bool var_left = only_symbols(*a[0]), var_right = only_symbols(*a[1]);
+        if (var_left == var_right) return nullptr;
+        const ExprPtr& bound = var_left ? a[1] : a[0];
+        std::string op = var_left ? ops[0] : flipped(ops[0]);  // as "x op bound"
+        if (less(op)) return interval(neg(constant("inf")), false, bound, op == "<=");
+        if (greater(op)) return interval(bound, op == ">=", constant("inf"), false);
+        return nullptr;
+    }
+
+    // Sums and products of matrices (and scalar multiples) evaluated to one matrix of expressions.
+    static ExprPtr matrix_value(const ExprPtr& e) {
+        if (e->op != Op::kAdd && e->op != Op::kMul) return e;
+        std::vector<ExprPtr> args;
+        bool any = false;
+        for (const auto& a : e->args) {
+            args.push_back(matrix_value(a));
+            any = any || args.back()->op == Op::kMatrix;
+        }
+        if (!any) return e;
+        ExprPtr acc = args[0];
+        for (size_t k = 1; k < args.size(); ++k) {
+            const ExprPtr& b = args[k];
+            auto m = std::make_shared<Expr>();
+            m->op = Op::kMatrix;
+            if (acc->op == Op::kMatrix && b->op == Op::kMatrix) {
+                if (e->op == Op::kAdd) {
+                    if (acc->rows != b->rows || acc->cols != b->cols) return e;
+                    m->rows = acc->rows, m->cols = acc->cols;
+                    for (size_t i = 0; i < acc->args.size(); ++i) m->args.push_back(add(acc->args[i], b->args[i]));
+                } else {
+                    if (acc->cols != b->rows) return e;
+                    m->rows = acc->rows, m->cols = b->cols;
+                    for (int r = 0; r < m->rows; ++r) {
+                        for (int c = 0; c < m->cols; ++c) {
+                            ExprPtr sum = number(0);
+                            for (int i = 0; i < acc->cols; ++i) sum = add(sum, mul(acc->args[r * acc->cols + i], b->args[i * b->cols + c]));
+                            m->args.push_back(sum);
+                        }
+                    }
+                }
+            } else if (e->op == Op::kMul && (acc->op == Op::kMatrix) != (b->op == Op::kMatrix)) {
+                const ExprPtr& mat = acc->op == Op::kMatrix ? acc : b;
+                const ExprPtr& scalar = acc->op == Op::kMatrix ? b : acc;
+                m->rows = mat->rows, m->cols = mat->cols;
+                for (const auto& x : mat->args) m->args.push_back(mul(scalar, x));
+            } else {
+                return e;
+            }
+            acc = m;
+        }
+        return acc;
+    }
+
     static ExprPtr plus_minus_set(const Expr& e) {
         return node(Op::kSet, {add(e.args[0], e.args[1]), add(e.args[0], neg(e.args[1]))});
     }
@@ -118,6 +210,9 @@ class Comparer {
             return unordered(g->args, p->args);
         }
         auto ge = elements(*g), pe = elements(*p);
+        if (g->op == Op::kSet || p->op == Op::kSet) {
+            if (g->op == Op::kSet && p->op != Op::kInterval) return unordered(ge, pe);
+        }
         if (ge.size() != pe.size()) return fail("different numbers of elements");
         if (g->op == Op::kSet && p->op != Op::kInterval) return unordered(ge, pe);
         if (p->op == Op::kSet && g->op != Op::kSet && g->op != Op::kPair && g->op != Op::kTuple) return unordered(ge, pe);
@@ -143,29 +238,18 @@ class Comparer {
         return true;
     }
 
-    // Each gold element matched to a distinct predicted one (augmenting paths: exact for any order).
+    // Set equality: every element of each side equals some element of the other (duplicates collapse).
     bool unordered(const std::vector<ExprPtr>& a, const std::vector<ExprPtr>& b) {
-        if (a.size() != b.size()) return fail("different numbers of elements");
-        const size_t n = a.size();
-        std::vector<std::vector<char>> match(n, std::vector<char>(n, 0));
-        for (size_t i = 0; i < n; ++i) {
-            for (size_t j = 0; j < n; ++j) match[i][j] = eq(a[i], b[j]);
-        }
-        std::vector<int> owner(n, -1);
-        std::function<bool(size_t, std::vector<char>&)> assign = [&](size_t i, std::vector<char>& seen) {
-            for (size_t j = 0; j < n; ++j) {
-                if (!match[i][j] || seen[j]) continue;
-                seen[j] = 1;
-                if (owner[j] < 0 || assign(static_cast<size_t>(owner[j]), seen)) {
-                    owner[j] = static_cast<int>(i);
-                    return true;
-                }
+        std::vector<char> covered(b.size(), 0);
+        for (size_t i = 0; i < a.size(); ++i) {
+            bool found = false;
+            for (size_t j = 0; j < b.size(); ++j) {
+                if (eq(a[i], b[j])) found = (covered[j] = 1);
             }
-            return false;
-        };
-        for (size_t i = 0; i < n; ++i) {
-            std::vector<char> seen(n, 0);
-            if (!assign(i, seen)) return fail("no match for element " + std::to_string(i + 1));
+            if (!found) return fail("no match for element " + std::to_string(i + 1));
+        }
+        for (size_t j = 0; j < b.size(); ++j) {
+            if (!covered[j]) return fail("an extra element " + std::to_string(j + 1));
         }
         return true;
     }
@@ -253,12 +337,19 @@ class Comparer {
         free_symbols(g, gs);
         free_symbols(p, ps);
         if (gs.size() != ps.size()) return fail("different variables");
+        bool renamed = false;
         for (const auto& [name, unused] : gs) {
-            if (!ps.count(name)) return fail("different variables");
+            if (!ps.count(name)) renamed = true;
         }
+        if (renamed && o_.strict) return fail("different variables");
         int compared = 0;
-        for (const auto& env : envs) {
-            auto a = numeric_value(g, env, b_), c = numeric_value(p, env, b_);
+        for (auto env : envs) {
+            auto a = numeric_value(g, env, b_);
+            if (renamed) {  // not strict: the prediction's variables, in name order, take the gold's values
+                auto gi = gs.begin();
+                for (const auto& [name, unused] : ps) env[name] = env[(gi++)->first];
+            }
+            auto c = numeric_value(p, env, b_);
             if (!a || !c) return fail("cannot evaluate");
             if (!std::isfinite(std::abs(*a)) || !std::isfinite(std::abs(*c))) continue;
             ++compared;

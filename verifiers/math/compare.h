@@ -19,6 +19,9 @@ struct CompareOptions {
     double rel_tol = 1e-9;
     // false: the prediction may name its variables differently (f(y) for f(x)) when there is one of each.
     bool strict = true;
+    // A gold inequality always matches the interval it describes (0 < x < 1 against (0, 1)); with this,
+    // a predicted inequality also matches a gold interval (math-verify's allow_set_relation_comp).
+    bool relation_as_set = false;
 };
 
 // True when `pred` is equivalent to `gold`. `reason` says why not (or how it matched).

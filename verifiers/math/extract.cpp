@@ -1,6 +1,8 @@
 // Answer candidates of a completion, in priority order; see extract.h. Hand-written scanners, no regex.
 #include "verifiers/math/extract.h"
 
+#include "verifiers/math/text.h"
+
 #include <algorithm>
 #include <cctype>
 
@@ -8,30 +10,11 @@ namespace aha::verifiers::math {
 
 namespace {
 
+using detail::trim;
+
 std::string lower(std::string s) {
     std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
     return s;
-}
-
-std::string trim(const std::string& s) {
-    size_t b = 0, e = s.size();
-    while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-    while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
-    return s.substr(b, e - b);
-}
-
-// The balanced {...} group starting at `open`: [open, close]; npos when unbalanced.
-size_t group_end(const std::string& s, size_t open) {
-    int depth = 0;
-    for (size_t i = open; i < s.size(); ++i) {
-        if (s[i] == '\\') {
-            ++i;
-            continue;
-        }
-        if (s[i] == '{') ++depth;
-        if (s[i] == '}' && --depth == 0) return i;
-    }
-    return std::string::npos;
 }
 
 struct Box {
@@ -48,7 +31,7 @@ std::vector<Box> boxes(const std::string& s) {
         size_t i = at + (at == b ? 6 : 5);
         while (i < s.size() && s[i] == ' ') ++i;
         if (i < s.size() && s[i] == '{') {
-            size_t close = group_end(s, i);
+            size_t close = detail::closing_brace(s, i);
             if (close == std::string::npos) break;
             out.push_back({at, close + 1, trim(s.substr(i + 1, close - i - 1))});
             pos = close + 1;
@@ -65,18 +48,26 @@ std::vector<Box> boxes(const std::string& s) {
     return out;
 }
 
-// Text between two answers that joins them into one set: short, and only and/or/commas/$/spaces.
+// Text between two answers that joins them into one set: very short, or short with and/or/a comma
+// ("\boxed{1} papers and \boxed{2} bins"), but not a long stretch of reasoning.
 bool joins(const std::string& between) {
+    if (between.size() < 10) return true;
+    if (between.size() >= 70) return false;
     std::string t = lower(between);
-    for (const char* w : {"and", "or", "\\text{", "}", "$", ",", ";", "\\quad", "\\(", "\\)", "\\[", "\\]"}) {
-        for (size_t p = t.find(w); p != std::string::npos; p = t.find(w)) t.erase(p, std::string(w).size());
+    if (t.find(',') != std::string::npos || t.find(';') != std::string::npos) return true;
+    for (const char* w : {"and", "or"}) {
+        for (size_t p = t.find(w); p != std::string::npos; p = t.find(w, p + 1)) {
+            const size_t e = p + std::string(w).size();
+            if ((p == 0 || !detail::is_alpha(t[p - 1])) && (e == t.size() || !detail::is_alpha(t[e]))) return true;
+        }
     }
-    return trim(t).empty() && between.size() < 40;
+    return false;
 }
 
 // The last run of items (boxes or math environments) joined into a set by short and/or/comma text.
 template <typename Item>
 std::string last_run(const std::vector<Item>& items, const std::string& s) {
+    if (items.empty()) return "";
     size_t first = items.size() - 1;
     while (first > 0 && joins(s.substr(items[first - 1].end, items[first].begin - items[first - 1].end))) --first;
     std::string out;
@@ -123,6 +114,56 @@ std::vector<Env> math_envs(const std::string& s) {
     return out;
 }
 
+}  // namespace
+
+bool looks_like_math(const std::string& s) {
+    // Prose has words: three or more letters in a row that are not a command (\frac) or a function name.
+    for (size_t i = 0; i < s.size();) {
+        if (!detail::is_alpha(s[i])) {
+            ++i;
+            continue;
+        }
+        size_t j = i;
+        while (j < s.size() && detail::is_alpha(s[j])) ++j;
+        const std::string word = lower(s.substr(i, j - i));
+        const bool command = i > 0 && s[i - 1] == '\\';
+        bool known = false;
+        for (const char* w : {"sin", "cos", "tan", "cot", "sec", "csc", "log", "exp", "max", "min", "gcd", "lcm",
+                              "and", "pct", "sqrt", "frac", "pi", "infty"}) {
+            if (word == w) known = true;
+        }
+        if (word.size() >= 3 && !command && !known) return false;
+        i = j;
+    }
+    return true;
+}
+
+namespace {
+
+// A number as written in prose: "1,22" and "1000,99" use a decimal comma (not a group of three digits).
+std::string prose_number(std::string n) {
+    size_t comma = n.find(',');
+    if (comma != std::string::npos && n.find(',', comma + 1) == std::string::npos && n.find('.') == std::string::npos) {
+        size_t digits_after = n.size() - comma - 1;
+        if (n[comma + 1 + (digits_after > 0 ? digits_after - 1 : 0)] == '%') --digits_after;
+        bool leading_zero = comma == 1 && n[0] == '0';
+        if (digits_after != 3 || leading_zero || comma > 3) n[comma] = '.';
+    }
+    return n;
+}
+
+// The first number of a sentence, as written in prose (or "" when there is none).
+std::string first_number(const std::string& s) {
+    for (size_t i = 0; i < s.size(); ++i) {
+        if (!detail::is_digit(s[i]) || (i > 0 && detail::is_alpha(s[i - 1]))) continue;
+        size_t b = i > 0 && s[i - 1] == '-' ? i - 1 : i, e = i;
+        while (e < s.size() && (detail::is_digit(s[e]) || ((s[e] == '.' || s[e] == ',') && e + 1 < s.size() && detail::is_digit(s[e + 1])))) ++e;
+        if (e < s.size() && s[e] == '%') ++e;
+        return prose_number(s.substr(b, e - b));
+    }
+    return "";
+}
+
 // The answer after a phrase: its first math environment or boxed answer, else the text to the end of
 // the sentence (a period followed by a space or the end, or a newline).
 std::string after_phrase(const std::string& s, size_t from) {
@@ -131,7 +172,11 @@ std::string after_phrase(const std::string& s, size_t from) {
     while (i < rest.size() && (std::isspace(static_cast<unsigned char>(rest[i])) || rest[i] == ':')) ++i;
     rest = rest.substr(i);
     auto envs = math_envs(rest);
-    if (!envs.empty() && envs.front().begin < 3) return last_run(std::vector<Env>(envs.begin(), envs.begin() + 1), rest);
+    if (!envs.empty() && envs.front().begin < 3) {
+        size_t last = 0;  // the run of environments joined by and/or/commas: "$12$ and $13$"
+        while (last + 1 < envs.size() && joins(rest.substr(envs[last].end, envs[last + 1].begin - envs[last].end))) ++last;
+        return last_run(std::vector<Env>(envs.begin(), envs.begin() + last + 1), rest);
+    }
     auto b = boxes(rest);
     if (!b.empty() && b.front().begin < 3) return b.front().content;
     size_t end = rest.size();
@@ -144,21 +189,16 @@ std::string after_phrase(const std::string& s, size_t from) {
         }
     }
     std::string out = trim(rest.substr(0, end));
-    if (out.size() >= 4 && lower(out.substr(out.size() - 6 < out.size() ? out.size() - 6 : 0)).find("i hope") != std::string::npos) {
-        out = trim(out.substr(0, lower(out).rfind("i hope")));
+    size_t hope = lower(out).rfind("i hope");
+    if (hope != std::string::npos) out = trim(out.substr(0, hope));
+    // "The largest $n$ is 34": what follows the last " is ".
+    if (!looks_like_math(out)) {
+        size_t is = lower(out).rfind(" is ");
+        if (is != std::string::npos) out = trim(out.substr(is + 4));
     }
+    // "Jane started growing Sphere 3 hours ago": the first number of the sentence.
+    if (!looks_like_math(out)) out = first_number(out);
     return out;
-}
-
-void phrase_candidates(const std::string& s, std::vector<Candidate>& out) {
-    const std::string l = lower(s);
-    for (const char* p : {"final answer is", "final answer:"}) {
-        size_t at = l.rfind(p);
-        if (at != std::string::npos) {
-            std::string a = after_phrase(s, at + std::string(p).size());
-            if (!a.empty()) out.push_back({a, "final answer"});
-        }
-    }
 }
 
 void answer_phrase_candidates(const std::string& s, std::vector<Candidate>& out) {
@@ -167,39 +207,63 @@ void answer_phrase_candidates(const std::string& s, std::vector<Candidate>& out)
         size_t at = l.rfind(p);
         if (at != std::string::npos) {
             std::string a = after_phrase(s, at + std::string(p).size());
-            if (!a.empty()) out.push_back({a, "answer phrase"});
+            if (!a.empty() && looks_like_math(a)) out.push_back({a, "answer phrase"});
         }
     }
 }
 
-// The last number: -?digits with , or space thousands groups, a decimal part and a percent sign.
-std::string last_number(const std::string& s) {
+struct Found {
+    std::string text;
+    size_t end = 0;
+};
+
+// The last number (or a/b of numbers), with thousands groups, a decimal part and a percent sign.
+Found last_number(const std::string& s) {
     for (size_t end = s.size(); end > 0; --end) {
-        if (!std::isdigit(static_cast<unsigned char>(s[end - 1]))) continue;
+        if (!detail::is_digit(s[end - 1])) continue;
         size_t b = end;
-        while (b > 0 && (std::isdigit(static_cast<unsigned char>(s[b - 1])) || s[b - 1] == '.' ||
-                         (s[b - 1] == ',' && b >= 2 && std::isdigit(static_cast<unsigned char>(s[b - 2]))))) {
+        while (b > 0 && (detail::is_digit(s[b - 1]) || s[b - 1] == '.' || s[b - 1] == '/' ||
+                         (s[b - 1] == ',' && b >= 2 && detail::is_digit(s[b - 2])))) {
             --b;
         }
         if (b > 0 && s[b - 1] == '-') --b;
+        if (b > 0 && detail::is_alpha(s[b - 1])) {  // inside a word (AZYUK2A)
+            end = b + 1;
+            continue;
+        }
         size_t e = end;
         if (e < s.size() && s[e] == '%') ++e;
         std::string n = s.substr(b, e - b);
-        while (!n.empty() && (n.front() == '.' || n.front() == ',')) n.erase(0, 1);
-        return n;
+        while (!n.empty() && (n.front() == '.' || n.front() == ',' || n.front() == '/')) n.erase(0, 1);
+        return {prose_number(n), e};
     }
-    return "";
+    return {};
 }
 
 }  // namespace
 
 std::vector<Candidate> answer_candidates(const std::string& text, const ExtractOptions& o) {
     std::vector<Candidate> out;
+    // The boxed answer and "final answer is" compete: the one that ends later wins.
+    std::vector<std::pair<size_t, Candidate>> top;
     if (o.boxed) {
         auto b = boxes(text);
-        if (!b.empty()) out.push_back({last_run(b, text), "boxed"});
+        if (!b.empty()) top.push_back({b.back().end, {last_run(b, text), "boxed"}});
     }
-    if (o.phrases) phrase_candidates(text, out);
+    if (o.phrases) {
+        const std::string l = lower(text);
+        size_t at = std::string::npos;
+        for (const char* p : {"final answer is", "final answer:"}) {
+            size_t a = l.rfind(p);
+            if (a != std::string::npos && (at == std::string::npos || a > at)) at = a + std::string(p).size();
+        }
+        if (at != std::string::npos) {
+            std::string a = after_phrase(text, at);
+            if (!a.empty() && looks_like_math(a)) top.push_back({at + 1, {a, "final answer"}});
+        }
+    }
+    std::stable_sort(top.begin(), top.end(), [](const auto& x, const auto& y) { return x.first > y.first; });
+    for (auto& [end, c] : top) out.push_back(c);
     if (o.answer_tags) {
         size_t open = text.rfind("<answer>");
         size_t close = open == std::string::npos ? open : text.find("</answer>", open);
@@ -213,18 +277,28 @@ std::vector<Candidate> answer_candidates(const std::string& text, const ExtractO
             out.push_back({trim(text.substr(at + 4, eol == std::string::npos ? std::string::npos : eol - at - 4)), "####"});
         }
     }
+    // The last math environment and the last number compete: the one that ends later first.
+    std::vector<std::pair<size_t, Candidate>> low;
     if (o.latex_envs) {
         auto envs = math_envs(text);
         if (!envs.empty()) {
-            out.push_back({last_run(envs, text), "latex"});
-            if (envs.size() > 1) out.push_back({envs.back().content, "latex"});
+            low.push_back({envs.back().end, {last_run(envs, text), "latex"}});
+            if (envs.size() > 1) low.push_back({envs.back().end, {envs.back().content, "latex"}});
         }
     }
-    if (o.whole_text && text.find('\n') == std::string::npos && text.size() <= 300) out.push_back({trim(text), "text"});
-    if (o.last_number) {
-        std::string n = last_number(text);
-        if (!n.empty()) out.push_back({n, "last number"});
+    if (o.whole_text && text.find('\n') == std::string::npos && text.size() <= 300 && looks_like_math(text)) {
+        std::string t = trim(text);
+        const bool bare_number = !t.empty() && t.find_first_not_of("0123456789,.-%") == std::string::npos;
+        low.push_back({text.size() + 1, {bare_number ? prose_number(t) : t, "text"}});
     }
+    if (o.last_number) {
+        // Only a number after the last math environment: one inside it is not the answer.
+        Found n = last_number(text);
+        const size_t env_end = low.empty() || low.front().second.how != "latex" ? 0 : low.front().first;
+        if (!n.text.empty() && n.end > env_end) low.push_back({n.end, {n.text, "last number"}});
+    }
+    std::stable_sort(low.begin(), low.end(), [](const auto& x, const auto& y) { return x.first > y.first; });
+    for (auto& [end, c] : low) out.push_back(c);
     return out;
 }
 

@@ -25,4 +25,7 @@ struct Candidate {
 
 std::vector<Candidate> answer_candidates(const std::string& text, const ExtractOptions& options = {});
 
+// False for prose: a word of three or more letters that is not a LaTeX command or a function name.
+bool looks_like_math(const std::string& text);
+
 }  // namespace aha::verifiers::math

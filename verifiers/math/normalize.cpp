@@ -5,10 +5,14 @@
 #include <vector>
 
 #include "verifiers/math/parser.h"
+#include "verifiers/math/text.h"
 
 namespace aha::verifiers::math {
 
 namespace {
+
+using detail::closing_brace;
+using detail::trim;
 
 // Unit words stripped after a number at the end of an answer ("35 cm", "12 \text{ dollars}"). Plural
 // forms are matched too (a trailing "s" or "es"). Single letters are not units here: "x + 5 m" keeps m.
@@ -32,30 +36,9 @@ void replace_all(std::string& s, const std::string& from, const std::string& to)
     }
 }
 
-std::string trim(const std::string& s) {
-    size_t b = 0, e = s.size();
-    while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-    while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
-    return s.substr(b, e - b);
-}
-
-// Index of the '}' closing the '{' at `open`, or npos.
-size_t closing_brace(const std::string& s, size_t open) {
-    int depth = 0;
-    for (size_t i = open; i < s.size(); ++i) {
-        if (s[i] == '\\') {
-            ++i;
-            continue;
-        }
-        if (s[i] == '{') ++depth;
-        if (s[i] == '}' && --depth == 0) return i;
-    }
-    return std::string::npos;
-}
-
 // Removes a trailing \text{...} label (units, words) when something precedes it.
 bool strip_trailing_text(std::string& s) {
-    for (const char* cmd : {"\\text", "\\mbox", "\\textrm", "\\mathrm", "\\textbf"}) {
+    for (const char* cmd : {"\\text", "\\mbox", "\\textrm", "\\mathrm", "\\textbf", "\\textnormal", "\\textit"}) {
         size_t pos = s.rfind(std::string(cmd) + "{");
         if (pos == std::string::npos || pos == 0) continue;
         size_t close = closing_brace(s, pos + std::string(cmd).size());
@@ -78,7 +61,7 @@ bool strip_trailing_unit(std::string& s) {
     std::string t = trim(s);
     size_t end = t.size(), begin = end;
     while (begin > 0 && (std::isalpha(static_cast<unsigned char>(t[begin - 1])) || t[begin - 1] == '^' ||
-                         std::isdigit(static_cast<unsigned char>(t[begin - 1])) && begin < end && t[begin] == '^')) {
+                         (std::isdigit(static_cast<unsigned char>(t[begin - 1])) && begin < end && t[begin] == '^'))) {
         --begin;
     }
     if (begin == end || begin == 0) return false;
@@ -132,10 +115,53 @@ std::string join_thousands(const std::string& s) {
     return i == t.size() ? digits : s;
 }
 
+// "and"/"or" as whole words become commas ("(11,7)or(7,11)", "1, 2, and 3").
+std::string words_to_commas(const std::string& s) {
+    std::string out;
+    for (size_t i = 0; i < s.size();) {
+        bool boundary_before = i == 0 || !(detail::is_alpha(s[i - 1]) || s[i - 1] == '\\');
+        size_t len = s.compare(i, 3, "and") == 0 ? 3 : s.compare(i, 2, "or") == 0 ? 2 : 0;
+        if (len && boundary_before && (i + len == s.size() || !detail::is_alpha(s[i + len]))) {
+            while (!out.empty() && (out.back() == ' ' || out.back() == ',')) out.pop_back();
+            out += ",";
+            i += len;
+            while (i < s.size() && (s[i] == ' ' || s[i] == ',')) ++i;
+            continue;
+        }
+        out += s[i++];
+    }
+    return out;
+}
+
+// A trailing percent word after a number is a percent sign: "28 pct", "28 percentage".
+void percent_words(std::string& s) {
+    for (const char* w : {"\\text{percentage}", "\\text{percent}", "\\text{pct}", "percentage", "percent", "pct"}) {
+        const std::string word(w);
+        std::string t = trim(s);
+        if (t.size() > word.size() && t.compare(t.size() - word.size(), word.size(), word) == 0) {
+            std::string before = trim(t.substr(0, t.size() - word.size()));
+            if (!before.empty() && (detail::is_digit(before.back()) || before.back() == '}')) {
+                s = before + "%";
+                return;
+            }
+        }
+    }
+}
+
 }  // namespace
 
 std::string normalize_latex(const std::string& text) {
     std::string s = text;
+    // Doubled backslashes from escaped sources (\\frac) outside matrices, where \\ separates rows.
+    if (s.find("matrix") == std::string::npos && s.find("array") == std::string::npos &&
+        s.find("cases") == std::string::npos) {
+        for (size_t p = s.find("\\\\"); p != std::string::npos; p = s.find("\\\\", p + 1)) {
+            if (p + 2 < s.size() && detail::is_alpha(s[p + 2])) s.erase(p, 1);
+        }
+    }
+    replace_all(s, "\\\\", "\x02");  // the row separator, kept apart from the spacing commands below
+    replace_all(s, ",\\! ", ",");
+    replace_all(s, ",\\!", ",");
     for (const char* drop : {"\\displaystyle", "\\textstyle", "\\left.", "\\right.", "\\left", "\\right",
                              "\\bigl", "\\bigr", "\\Bigl", "\\Bigr", "\\big", "\\Big", "\\!", "\\$", "$",
                              "^{\\circ}", "^\\circ", "\\circ", "^{\\degree}", "\\degree", "°", "\\limits"}) {
@@ -143,17 +169,34 @@ std::string normalize_latex(const std::string& text) {
     }
     for (const char* frac : {"\\dfrac", "\\tfrac", "\\cfrac"}) replace_all(s, frac, "\\frac");
     replace_all(s, "\\%", "%");
-    replace_all(s, "{,}", ",");
+    // {,} (a comma that is not a list separator, with any spaces) joins digit groups: 14{,}916, 14 {, }916.
+    for (size_t p = s.find('{'); p != std::string::npos; p = s.find('{', p + 1)) {
+        size_t q = p + 1;
+        while (q < s.size() && s[q] == ' ') ++q;
+        if (q >= s.size() || s[q] != ',') continue;
+        ++q;
+        while (q < s.size() && s[q] == ' ') ++q;
+        if (q >= s.size() || s[q] != '}') continue;
+        size_t b = p;
+        while (b > 0 && s[b - 1] == ' ') --b;
+        size_t e = q + 1;
+        while (e < s.size() && s[e] == ' ') ++e;
+        s.replace(b, e - b, ",");
+        p = b;
+    }
     // Spacing commands become spaces; a thin space between digit groups is a thousands separator.
     for (const char* space : {"\\qquad", "\\quad", "\\,", "\\;", "\\:", "\\ ", "~", "\n", "\t", "\r"}) {
         replace_all(s, space, " ");
     }
-    replace_all(s, "\\text{ and }", ",");
-    replace_all(s, "\\text{ or }", ",");
-    replace_all(s, "\\text{and}", ",");
-    replace_all(s, "\\text{or}", ",");
-    replace_all(s, " and ", ",");
-    replace_all(s, " or ", ",");
+    for (const char* joiner : {"\\text{ and }", "\\text{ or }", "\\text{and}", "\\text{or}"}) replace_all(s, joiner, ",");
+    s = words_to_commas(s);
+    // Commas with nothing between them ("19, 46, , 82" after "\\text{ and }") are one.
+    for (size_t p = s.find(','); p != std::string::npos; p = s.find(',', p + 1)) {
+        size_t q = p + 1;
+        while (q < s.size() && s[q] == ' ') ++q;
+        if (q < s.size() && s[q] == ',') s.erase(p + 1, q - p);
+    }
+    percent_words(s);
     for (int round = 0; round < 2; ++round) {
         bool changed = strip_trailing_text(s);
         changed = strip_trailing_unit(s) || changed;

@@ -1,16 +1,18 @@
 // Tokenizer and recursive-descent parser for answers; see parser.h. Grammar, loosest first:
-//   list     := union ((',' | ';') union)*            a top-level or bracketed list
-//   union    := relation (('\cup' | '\cap') relation)*
-//   relation := additive (relop additive)*
+//   list     := relation ((',' | ';') relation)*       a top-level or bracketed list
+//   relation := union (relop union)*
+//   union    := additive (('\cup' | '\cap') additive)*
 //   additive := [sign] term (('+' | '-' | '\pm' | '\mp') term)*
 //   term     := unary (('*' | '\cdot' | '\times' | '/' | '\div' | ':' | implicit) unary)*
 //   unary    := ('-' | '+') unary | postfix
 //   postfix  := primary ('^' exponent | '!' | '%' | '_' subscript | "'")*
+#include <algorithm>
 #include <cctype>
 #include <map>
 #include <stdexcept>
 
 #include "verifiers/math/parser.h"
+#include "verifiers/math/text.h"
 
 namespace aha::verifiers::math {
 
@@ -44,16 +46,9 @@ const std::map<std::string, std::pair<T, std::string>>& unicode_tokens() {
 }
 
 size_t closing(const std::string& s, size_t open) {
-    int depth = 0;
-    for (size_t i = open; i < s.size(); ++i) {
-        if (s[i] == '\\') {
-            ++i;
-            continue;
-        }
-        if (s[i] == '{') ++depth;
-        if (s[i] == '}' && --depth == 0) return i;
-    }
-    throw Fail("unbalanced braces");
+    size_t close = detail::closing_brace(s, open);
+    if (close == std::string::npos) throw Fail("unbalanced braces");
+    return close;
 }
 
 bool is_text_command(const std::string& c) {
@@ -70,6 +65,9 @@ std::vector<Token> tokenize(const std::string& s) {
     while (i < s.size()) {
         unsigned char c = s[i];
         if (std::isspace(c)) {
+            ++i;
+        } else if (c == 0x02) {  // a matrix row separator (normalize_latex)
+            out.push_back({T::kCommand, "\\"});
             ++i;
         } else if (std::isdigit(c) || (c == '.' && i + 1 < s.size() && std::isdigit(static_cast<unsigned char>(s[i + 1])))) {
             size_t j = i;
@@ -156,7 +154,10 @@ class Parser {
     }
 
  private:
-    const Token& peek(size_t ahead = 0) const { return t_[std::min(i_ + ahead, t_.size() - 1)]; }
+    const Token& peek(long ahead = 0) const {
+        long at = static_cast<long>(i_) + ahead;
+        return t_[static_cast<size_t>(std::clamp(at, 0L, static_cast<long>(t_.size()) - 1))];
+    }
     bool at(T kind, const std::string& text) const { return peek().kind == kind && peek().text == text; }
     bool sym(const std::string& text) const { return at(T::kSymbol, text); }
     bool cmd(const std::string& text) const { return at(T::kCommand, text); }
@@ -183,7 +184,7 @@ class Parser {
     std::vector<std::vector<ExprPtr>> items() {
         std::vector<std::vector<ExprPtr>> groups(1);
         while (true) {
-            groups.back().push_back(union_());
+            groups.back().push_back(relation());
             if (sym(",")) {
                 ++i_;
             } else if (sym(";")) {
@@ -211,10 +212,10 @@ class Parser {
     }
 
     ExprPtr union_() {
-        ExprPtr e = relation();
+        ExprPtr e = additive();
         while (cmd("cup") || cmd("cap") || cmd("setminus")) {
             std::string op = next().text;
-            e = node(Op::kFunction, {e, relation()}, op == "cup" ? "union" : op == "cap" ? "intersection" : "setminus");
+            e = node(Op::kFunction, {e, additive()}, op == "cup" ? "union" : op == "cap" ? "intersection" : "setminus");
         }
         return e;
     }
@@ -235,15 +236,24 @@ class Parser {
     }
 
     ExprPtr relation() {
-        ExprPtr first = additive();
+        ExprPtr first = union_();
         auto e = std::make_shared<Expr>();
         e->op = Op::kRelation;
         e->args.push_back(first);
         for (std::string op = relop(); !op.empty(); op = relop()) {
+            bool approx = peek(-1).kind == T::kCommand && peek(-1).text == "approx";
+            ExprPtr rhs = union_();
+            // a \approx b: the approximation is dropped, keeping the exact value (or b after a bare name).
+            if (approx) {
+                if (e->args.size() == 1 && e->args[0]->op == Op::kSymbol) {
+                    e->args[0] = rhs;
+                }
+                continue;
+            }
             e->relations.push_back(op);
-            e->args.push_back(additive());
+            e->args.push_back(rhs);
         }
-        if (e->relations.empty()) return first;
+        if (e->relations.empty()) return e->args[0];
         return e;
     }
 
