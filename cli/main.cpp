@@ -1,4 +1,4 @@
-// The `aha` command: pretrain, train, eval, export, generate, tokenize. Every error is one line naming the file/key/path, exit code 2.
+// The `aha` command: pretrain, train, eval, export, generate, tokenize, verify. Every error is one line naming the file/key/path, exit code 2.
 #include <c10/util/Exception.h>
 
 #include <cstdio>
@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "cli/generate.h"
 #include "cli/tokenize.h"
+#include "cli/verify.h"
 #include "core/error.h"
 #include "policy/checkpoint.h"
 
@@ -26,6 +27,7 @@ const char* kUsage =
     "  generate --model DIR --prompts FILE.jsonl [options]  sample completions, one JSON line each\n"
     "  tokenize --tokenizer PATH [--jsonl] [--add-special-tokens] [--decode [--skip-special-tokens]]\n"
     "                                                   encode stdin lines to token ids (or decode)\n"
+    "  verify math (--jsonl FILE | --gold G --pred P)   grade answers with the math verifier\n"
     "\n"
     "Run 'aha <command> --help' for details.\n";
 
@@ -88,10 +90,21 @@ const char* kGenerateHelp =
     "                              and recomputed later\n"
     "  --block-size N              positions per KV block (16)\n";
 
+const char* kVerifyHelp =
+    "usage: aha verify math (--jsonl FILE | --gold TEXT --pred TEXT) [options]\n"
+    "Grades predictions (an answer, or a whole completion) against gold answers. Writes one JSON line per input,\n"
+    "in order: correct, answer_found, extracted_gold, extracted_pred, parsed_gold, parsed_pred, reason.\n"
+    "  --jsonl FILE        lines of {\"gold\": text, \"pred\": text}\n"
+    "  --gold/--pred TEXT  one pair\n"
+    "  --precision N       decimal places both sides are rounded to when either is a decimal (6)\n"
+    "  --not-strict        a prediction may rename the gold's variables\n"
+    "  --relation-as-set   a predicted inequality may match a gold interval\n";
+
 struct Args {
     std::string command, config, checkpoint, out, dtype = "auto", max_shard_size = "5GB", tokenizer;
     bool jsonl = false, add_special_tokens = false, decode = false, skip_special_tokens = false;
     aha::cli::GenerateOptions gen;
+    aha::cli::VerifyOptions verify;
     std::vector<std::string> overrides;
     bool force = false, help = false;
 };
@@ -140,7 +153,7 @@ bool parse_generate_flag(const std::string& arg, Value&& value, aha::cli::Genera
 
 Args parse(int argc, char** argv) {
     Args a;
-    if (argc < 2) throw aha::ConfigError("missing command", "commands: pretrain, train, eval, export, generate, tokenize (aha --help)");
+    if (argc < 2) throw aha::ConfigError("missing command", "commands: pretrain, train, eval, export, generate, tokenize, verify (aha --help)");
     a.command = argv[1];
     for (int i = 2; i < argc; ++i) {
         std::string arg = argv[i];
@@ -173,6 +186,21 @@ Args parse(int argc, char** argv) {
             a.decode = true;
         } else if (arg == "--skip-special-tokens" && a.command == "tokenize") {
             a.skip_special_tokens = true;
+        } else if (a.command == "verify" && arg == "--jsonl") {
+            a.verify.jsonl = value("--jsonl");
+        } else if (a.command == "verify" && arg == "--gold") {
+            a.verify.gold = value("--gold");
+        } else if (a.command == "verify" && arg == "--pred") {
+            a.verify.pred = value("--pred");
+        } else if (a.command == "verify" && arg == "--precision") {
+            a.verify.math.compare.float_rounding = to_int(arg, value("--precision"));
+            if (a.verify.math.compare.float_rounding < 0 || a.verify.math.compare.float_rounding > 30) {
+                throw aha::ConfigError("--precision: expected 0..30");
+            }
+        } else if (a.command == "verify" && arg == "--not-strict") {
+            a.verify.math.compare.strict = false;
+        } else if (a.command == "verify" && arg == "--relation-as-set") {
+            a.verify.math.compare.relation_as_set = true;
         } else if (arg == "--force" && a.command == "pretrain") {
             a.force = true;
         } else if (!arg.empty() && arg[0] == '-') {
@@ -198,6 +226,7 @@ int run(int argc, char** argv) {
                        : a.command == "export" ? kExportHelp
                        : a.command == "tokenize" ? kTokenizeHelp
                        : a.command == "generate" ? kGenerateHelp
+                       : a.command == "verify" ? kVerifyHelp
                                                : nullptr;
     if (!help) throw aha::ConfigError("unknown command '" + a.command + "'", "commands: pretrain, train, eval, export, generate, tokenize (aha --help)");
     if (a.help) {
@@ -219,6 +248,15 @@ int run(int argc, char** argv) {
         std::ios::sync_with_stdio(false);
         return aha::cli::run_tokenize({a.tokenizer, a.jsonl, a.add_special_tokens, a.decode, a.skip_special_tokens},
                                       std::cin, std::cout);
+    }
+    if (a.command == "verify") {
+        if (a.config != "math") {
+            throw aha::ConfigError(a.config.empty() ? "missing the verifier: expected 'aha verify math'"
+                                                    : "unknown verifier '" + a.config + "'; valid: math",
+                                   "see aha verify --help");
+        }
+        std::ios::sync_with_stdio(false);
+        return aha::cli::run_verify(a.verify, std::cout);
     }
     if (a.command == "export") {
         if (a.config.empty()) throw aha::ConfigError("missing CHECKPOINT", "see aha export --help");

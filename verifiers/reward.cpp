@@ -5,6 +5,7 @@
 
 #include "core/strings.h"
 #include "verifiers/answer_tags.h"
+#include "verifiers/math/verify.h"
 
 namespace aha::verifiers {
 
@@ -29,7 +30,22 @@ VerifierResult verify_exact_answer(const std::string& completion, const std::str
     return r;
 }
 
-std::vector<std::string> reward_names() { return {"answer", "answer_and_format"}; }
+// Mathematical equivalence (verifiers/math) of the completion's answer: from <answer> tags when the
+// completion has them, else the boxed answer, final-answer phrases and the rest of the extraction order.
+VerifierResult verify_math_answer(const std::string& completion, const std::string& expected) {
+    VerifierResult r;
+    r.format_ok = has_think_answer_format(completion);
+    ExtractedAnswer tagged = extract_tagged_answer(completion);
+    const std::string& pred = tagged.status == Extraction::kOk ? tagged.text : completion;
+    math::MathVerdict v = math::verify_math(expected, pred);
+    r.extracted = v.extracted_pred;
+    if (!v.answer_found) return r;
+    r.verdict = v.correct ? Verdict::kCorrect : Verdict::kWrong;
+    r.reward = v.correct ? 1.0 : 0.0;
+    return r;
+}
+
+std::vector<std::string> reward_names() { return {"answer", "answer_and_format", "math", "math_and_format"}; }
 
 RewardConfig RewardConfig::from_json(ConfigReader r) {
     RewardConfig c;
@@ -48,8 +64,11 @@ void RewardConfig::validate(const std::string& path) const {
 VerifierResult score_completion(const RewardConfig& config,
                                 const std::string& completion,
                                 const std::string& expected) {
-    VerifierResult r = verify_exact_answer(completion, expected);
-    if (config.name == "answer_and_format" && r.format_ok) r.reward += config.format_weight;
+    const bool math = config.name == "math" || config.name == "math_and_format";
+    VerifierResult r = math ? verify_math_answer(completion, expected) : verify_exact_answer(completion, expected);
+    if ((config.name == "answer_and_format" || config.name == "math_and_format") && r.format_ok) {
+        r.reward += config.format_weight;
+    }
     return r;
 }
 

@@ -1,6 +1,9 @@
 // Verdicts and rewards for completions. Rewards are registered by name so an ablation is one config line:
 //   "answer"             1 for the exact right answer in <answer> tags, else 0 (the R1-Zero accuracy reward)
 //   "answer_and_format"  answer reward plus format_weight when the think/answer format is also right
+//   "math"               1 when the answer is mathematically equivalent to the expected one (verifiers/math:
+//                        <answer> tags if present, else \boxed{}, "the final answer is", ...), else 0
+//   "math_and_format"    math reward plus format_weight for the think/answer format
 #pragma once
 
 #include <string>
@@ -28,6 +31,9 @@ struct VerifierResult {
 
 // Exact-match answer check: the text inside the single <answer> pair equals `expected`.
 VerifierResult verify_exact_answer(const std::string& completion, const std::string& expected);
+
+// Equivalence check with the math verifier; kMalformed when no answer is found.
+VerifierResult verify_math_answer(const std::string& completion, const std::string& expected);
 
 struct RewardConfig {
     std::string name = "answer";  // see the catalogue above

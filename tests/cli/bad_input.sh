@@ -48,6 +48,11 @@ expect_error "missing base config" "$tmp/child.json: extends: $tmp/missing_base.
 printf '{"extends": "child2.json"}\n' > "$tmp/child1.json"
 printf '{"extends": "child1.json"}\n' > "$tmp/child2.json"
 expect_error "config extends cycle" "extends cycle" "$AHA" train "$tmp/child1.json"
+printf '{"gold": "1", "pred": "1"}\n{"gold": 1}\n' > "$tmp/verify.jsonl"
+expect_error "verify bad line" "$tmp/verify.jsonl:2: expected {\"gold\": text, \"pred\": text}" \
+    "$AHA" verify math --jsonl "$tmp/verify.jsonl"
+expect_error "verify unknown verifier" "unknown verifier 'code'; valid: math" "$AHA" verify code --gold 1 --pred 1
+expect_error "verify without input" "expected --jsonl FILE, or both --gold and --pred" "$AHA" verify math --gold 1
 printf '{\n  "rl": {\n    "steps": 3,\n  }\n}\n' > "$tmp/bad.json"
 expect_error "JSON syntax error" "$tmp/bad.json:4:" "$AHA" train "$tmp/bad.json"
 expect_error "missing base checkpoint" "no checkpoint there" \

@@ -129,7 +129,9 @@ TEST(GrpoEndToEndTest, KlInTheRewardIsSubtractedFromEachCompletion) {
         // reward_mean is the verifier's 0/1 reward, before the penalty; no KL term enters the loss.
         EXPECT_NEAR(m.reward_mean, m.accuracy, 1e-6) << "step " << step;
         EXPECT_EQ(m.kl, 0.0);
-        if (step == 1) EXPECT_LT(m.kl_reward_penalty, 1e-4);  // the policy still is the reference
+        if (step == 1) {
+            EXPECT_LT(m.kl_reward_penalty, 1e-4);  // the policy still is the reference
+        }
         last_penalty = m.kl_reward_penalty;
     }
     EXPECT_GT(last_penalty, 1e-4);  // it has moved away since

@@ -57,6 +57,20 @@ TEST(ScoreCompletionTest, FormatRewardAddsOnlyWhenFormatHolds) {
     EXPECT_DOUBLE_EQ(score_completion(c, "</think><answer>c</answer>", "b").reward, 0.0);
 }
 
+TEST(ScoreCompletionTest, MathRewardGradesEquivalentAnswers) {
+    RewardConfig c;
+    c.name = "math";
+    VerifierResult tagged = score_completion(c, "x</think> <answer>\\frac{2}{4}</answer>", "0.5");
+    EXPECT_EQ(tagged.verdict, Verdict::kCorrect);
+    EXPECT_TRUE(tagged.format_ok);
+    EXPECT_EQ(score_completion(c, "so the result is $\\boxed{3\\sqrt{2}}$", "\\sqrt{18}").reward, 1.0);
+    EXPECT_EQ(score_completion(c, "so the result is $\\boxed{3\\sqrt{3}}$", "\\sqrt{18}").verdict, Verdict::kWrong);
+    EXPECT_EQ(score_completion(c, "I do not know.", "7").verdict, Verdict::kMalformed);
+    c.name = "math_and_format";
+    c.format_weight = 0.5;
+    EXPECT_DOUBLE_EQ(score_completion(c, "x</think> <answer>1/2</answer>", "0.5").reward, 1.5);
+}
+
 TEST(RewardConfigTest, UnknownNameListsValidOnes) {
     RewardConfig c;
     c.name = "answr";
@@ -64,7 +78,7 @@ TEST(RewardConfigTest, UnknownNameListsValidOnes) {
         c.validate("reward");
         FAIL();
     } catch (const ConfigError& e) {
-        EXPECT_NE(std::string(e.what()).find("valid names: answer, answer_and_format"), std::string::npos);
+        EXPECT_NE(std::string(e.what()).find("valid names: answer, answer_and_format, math, math_and_format"), std::string::npos);
     }
 }
 
