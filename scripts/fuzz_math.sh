@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes the math verifier with libFuzzer under AddressSanitizer and UndefinedBehaviorSanitizer (Debian's
-# clang). The seed corpus is every gold/prediction pair of tests/data/math_verify_cases.
+# clang). The seed corpus is every gold/prediction pair of tests/data/math_verify_cases and the inputs of
+# earlier findings (tests/data/math_fuzz_regressions).
 # Usage: scripts/fuzz_math.sh [SECONDS=600]   Findings are written to build-fuzz/findings/ and fail the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +17,7 @@ if [ ! -x "$out/math_fuzz" ] || [ -n "$(find "${sources[@]}" verifiers/math -new
     "$CXX" -std=c++17 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I. \
         "${sources[@]}" -lgmpxx -lgmp -o "$out/math_fuzz"
 fi
+cp tests/data/math_fuzz_regressions/* "$out/corpus/"
 python3 - "$out/corpus" <<'PY'
 import json, sys, hashlib, os
 out = sys.argv[1]

@@ -53,6 +53,25 @@ long double to_long_double(const mpq_class& q) {
 
 }  // namespace
 
+// A finite sum or product over integer bounds (each term spends budget); nullopt for infinite or symbolic
+// bounds and for non-integer ones.
+std::optional<Complex> series(const Expr& e, const std::map<std::string, Complex>& env, Budget& budget) {
+    auto lo = numeric_value(*e.args[2], env, budget), hi = lo ? numeric_value(*e.args[3], env, budget) : std::nullopt;
+    if (!hi || lo->imag() != 0 || hi->imag() != 0 || !std::isfinite(lo->real()) || !std::isfinite(hi->real())) return std::nullopt;
+    const long double a = lo->real(), b = hi->real();
+    if (a != std::round(a) || b != std::round(b) || b - a > 1e6L) return std::nullopt;
+    const bool sum = e.name == "sum";
+    Complex acc = sum ? 0 : 1;
+    std::map<std::string, Complex> inner = env;
+    for (long double k = a; k <= b; k += 1) {
+        inner[e.args[1]->name] = Complex(k);
+        auto t = numeric_value(*e.args[0], inner, budget);
+        if (!t) return std::nullopt;
+        acc = sum ? acc + *t : acc * *t;
+    }
+    return acc;
+}
+
 mpq_class round_decimal(const mpq_class& r, int digits) {
     mpz_class scale;
     mpz_ui_pow_ui(scale.get_mpz_t(), 10, static_cast<unsigned long>(digits));
@@ -156,6 +175,14 @@ std::optional<mpq_class> exact_value(const Expr& e, Budget& budget) {
 
 void free_symbols(const Expr& e, std::map<std::string, Complex>& out) {
     if (e.op == Op::kSymbol) out.emplace(e.name, Complex(0));
+    if (e.op == Op::kFunction && (e.name == "sum" || e.name == "prod")) {
+        std::map<std::string, Complex> body;
+        free_symbols(*e.args[0], body);
+        body.erase(e.args[1]->name);
+        out.insert(body.begin(), body.end());
+        for (size_t i = 2; i < e.args.size(); ++i) free_symbols(*e.args[i], out);
+        return;
+    }
     for (const auto& a : e.args) free_symbols(*a, out);
 }
 
@@ -213,6 +240,7 @@ std::optional<Complex> numeric_value(const Expr& e, const std::map<std::string, 
             return *v / 100.0L;
         }
         case Op::kFunction: {
+            if (e.name == "sum" || e.name == "prod") return series(e, env, budget);
             std::vector<Complex> v;
             for (size_t i = 0; i < e.args.size(); ++i) {
                 auto x = arg(i);
@@ -227,6 +255,7 @@ std::optional<Complex> numeric_value(const Expr& e, const std::map<std::string, 
             }
             if (v.size() != 1) return std::nullopt;
             const Complex z = v[0];
+            if (f == "log") return std::log(z);
             if (f == "sin") return std::sin(z);
             if (f == "cos") return std::cos(z);
             if (f == "tan") return std::tan(z);

@@ -28,7 +28,10 @@ std::optional<mpq_class> exact_value(const Expr& e, Budget& budget);
 // unknown symbols. May be infinite or NaN (the caller decides).
 std::optional<Complex> numeric_value(const Expr& e, const std::map<std::string, Complex>& env, Budget& budget);
 
-// The free symbols of a tree (constants excluded).
+// A finite \sum or \prod (Function sum/prod: body, variable, lower, upper) by its terms.
+std::optional<Complex> series(const Expr& e, const std::map<std::string, Complex>& env, Budget& budget);
+
+// The free symbols of a tree (constants excluded; a sum's own variable is bound, not free).
 void free_symbols(const Expr& e, std::map<std::string, Complex>& out);
 
 // r rounded half-to-even to `digits` decimal places, as a rational.

@@ -292,10 +292,17 @@ std::vector<Candidate> answer_candidates(const std::string& text, const ExtractO
         low.push_back({text.size() + 1, {bare_number ? prose_number(t) : t, "text"}});
     }
     if (o.last_number) {
-        // Only a number after the last math environment: one inside it is not the answer.
+        // Only a number after the last boxed answer and math environment: one inside a box or an
+        // environment that does not parse is not the answer (\boxed{m_{\max}=n^{2}-n-1} is not "2").
         Found n = last_number(text);
-        const size_t env_end = low.empty() || low.front().second.how != "latex" ? 0 : low.front().first;
-        if (!n.text.empty() && n.end > env_end) low.push_back({n.end, {n.text, "last number"}});
+        size_t structured_end = 0;
+        for (const auto& [end, c] : low) {
+            if (c.how == "latex") structured_end = std::max(structured_end, end);
+        }
+        for (const auto& [end, c] : top) {
+            if (c.how == "boxed") structured_end = std::max(structured_end, end);
+        }
+        if (!n.text.empty() && n.end > structured_end) low.push_back({n.end, {n.text, "last number"}});
     }
     std::stable_sort(low.begin(), low.end(), [](const auto& x, const auto& y) { return x.first > y.first; });
     for (auto& [end, c] : low) out.push_back(c);

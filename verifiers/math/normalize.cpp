@@ -42,7 +42,10 @@ bool strip_trailing_text(std::string& s) {
         size_t pos = s.rfind(std::string(cmd) + "{");
         if (pos == std::string::npos || pos == 0) continue;
         size_t close = closing_brace(s, pos + std::string(cmd).size());
-        if (close == std::string::npos || trim(s.substr(close + 1)) != "") continue;
+        if (close == std::string::npos) continue;
+        // A unit may carry an exponent: \text{ cm}^2, \text{m}^{3}.
+        std::string after = trim(s.substr(close + 1));
+        if (after != "" && after != "^2" && after != "^3" && after != "^{2}" && after != "^{3}") continue;
         std::string before = trim(s.substr(0, pos));
         if (before.empty()) continue;
         // A label after an operator is part of the maths ("2\cdot\text{m}"): keep it.
@@ -157,6 +160,18 @@ std::string normalize_latex(const std::string& text) {
         s.find("cases") == std::string::npos) {
         for (size_t p = s.find("\\\\"); p != std::string::npos; p = s.find("\\\\", p + 1)) {
             if (p + 2 < s.size() && detail::is_alpha(s[p + 2])) s.erase(p, 1);
+        }
+    }
+    // A separator between a digit and exactly three digits inside an expression joins the groups:
+    // 8{,}880 + 1, \frac{12}{5,\!525}, x = 8\,880.
+    for (const char* sep : {"{,}", ",\\!", "\\,"}) {
+        const std::string sp(sep);
+        for (size_t p = s.find(sp); p != std::string::npos; p = s.find(sp, p + 1)) {
+            size_t q = p + sp.size();
+            while (q < s.size() && s[q] == ' ') ++q;
+            size_t digits = 0;
+            while (q + digits < s.size() && detail::is_digit(s[q + digits])) ++digits;
+            if (p > 0 && detail::is_digit(s[p - 1]) && digits == 3) s.erase(p, q - p);
         }
     }
     replace_all(s, "\\\\", "\x02");  // the row separator, kept apart from the spacing commands below

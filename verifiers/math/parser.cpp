@@ -349,6 +349,27 @@ class Parser {
         return primary();
     }
 
+    // A subscript is a label (x_{\max}, a_{n+1}): parsed when it is maths, else kept as its raw tokens.
+    ExprPtr subscript() {
+        const size_t start = i_;
+        try {
+            return argument();
+        } catch (const Fail&) {
+            i_ = start;
+            if (!sym("{")) throw;
+        }
+        std::string raw;
+        int depth = 0;
+        do {
+            const Token& k = next();
+            if (k.kind == T::kEnd) throw Fail("unclosed subscript");
+            if (k.kind == T::kSymbol && k.text == "{") ++depth;
+            if (k.kind == T::kSymbol && k.text == "}") --depth;
+            raw += k.text;
+        } while (depth > 0);
+        return symbol(raw);
+    }
+
     ExprPtr postfix() {
         ExprPtr e = primary();
         while (true) {
@@ -364,7 +385,7 @@ class Parser {
                 e = node(Op::kPercent, {e});
             } else if (sym("_")) {
                 ++i_;
-                ExprPtr sub = argument();
+                ExprPtr sub = subscript();
                 if (e->op == Op::kSymbol) {
                     e = symbol(e->name + "_" + to_string(*sub));
                 } else if (e->op != Op::kNumber) {  // a number's base subscript (204_5) is dropped
@@ -483,7 +504,8 @@ class Parser {
             }
         }
         if (t.empty()) throw Fail("empty \\text{}");
-        bool numeric = t.find_first_not_of("0123456789.") == std::string::npos && std::isdigit(static_cast<unsigned char>(t[0]));
+        bool numeric = t.find_first_not_of("0123456789.") == std::string::npos && std::isdigit(static_cast<unsigned char>(t[0])) &&
+                       std::count(t.begin(), t.end(), '.') <= 1 && t.back() != '.';
         if (numeric) {
             bool decimal = false;
             return number(parse_decimal(t, decimal), decimal);
@@ -560,6 +582,24 @@ class Parser {
             }
             return power(argument(), divide(number(1), index));
         }
+        if (c == "sum" || c == "prod") {
+            // \sum_{k=a}^{b} body: Function sum(body, k, a, b); bounds may be symbolic.
+            ExprPtr var = symbol("k"), lo = number(0), hi = constant("inf");
+            if (sym("_")) {
+                ++i_;
+                ExprPtr sub = argument();
+                if (sub->op != Op::kRelation || sub->relations.size() != 1 || sub->args[0]->op != Op::kSymbol) {
+                    throw Fail("\\" + c + " without a k=a lower bound");
+                }
+                var = sub->args[0];
+                lo = sub->args[1];
+            }
+            if (sym("^")) {
+                ++i_;
+                hi = argument();
+            }
+            return node(Op::kFunction, {term(), var, lo, hi}, c);
+        }
         if (c == "binom" || c == "dbinom" || c == "tbinom") {
             ExprPtr a = argument();
             return node(Op::kFunction, {a, argument()}, "binom");
@@ -603,6 +643,14 @@ class Parser {
             ExprPtr a = argument();
             return symbol(c + "{" + to_string(*a) + "}");
         }
+        if (c == "prime") return symbol("'");
+        for (const char* sym_cmd : {"angle", "odot", "hbar", "mho", "ell", "nabla", "partial", "circ", "star", "dagger"}) {
+            if (c == sym_cmd) return symbol(c);
+        }
+        if (c == "dot" || c == "ddot" || c == "tilde" || c == "check" || c == "breve") {
+            ExprPtr a = argument();
+            return symbol(c + "{" + to_string(*a) + "}");
+        }
         if (c == "mathbb") {
             ExprPtr a = argument();
             return symbol("set_" + to_string(*a));
@@ -632,6 +680,8 @@ ParseResult parse_latex(const std::string& text) {
         return {Parser(tokenize(s)).top(), ""};
     } catch (const Fail& f) {
         return {nullptr, f.what()};
+    } catch (const std::exception& e) {  // a number GMP rejects, or allocation: unparsed, never a crash
+        return {nullptr, std::string("unparsable: ") + e.what()};
     }
 }
 

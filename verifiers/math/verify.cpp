@@ -1,6 +1,8 @@
 // The math verifier's top level; see verify.h.
 #include "verifiers/math/verify.h"
 
+#include <cctype>
+
 #include "verifiers/math/parser.h"
 
 namespace aha::verifiers::math {
@@ -13,6 +15,15 @@ struct Side {
     std::string error;
     bool found = false;
 };
+
+// The text without whitespace, for the same-text fallback of answers that do not parse.
+std::string squeeze(const std::string& s) {
+    std::string out;
+    for (char c : s) {
+        if (!std::isspace(static_cast<unsigned char>(c))) out += c;
+    }
+    return out;
+}
 
 Side read_side(const std::string& s, const ExtractOptions& options) {
     Side side;
@@ -57,7 +68,7 @@ MathVerdict verify_math(const std::string& gold, const std::string& pred, const 
     } else if (g.expr && p.expr) {
         Budget budget{options.budget_steps};
         v.correct = equivalent(g.expr, p.expr, options.compare, budget, v.reason);
-    } else if (normalize_latex(g.text) == normalize_latex(p.text) && !g.text.empty()) {
+    } else if (!g.text.empty() && squeeze(normalize_latex(g.text)) == squeeze(normalize_latex(p.text))) {
         v.correct = true;
         v.reason = "same text (not parsed: " + (g.expr ? p.error : g.error) + ")";
     } else {
