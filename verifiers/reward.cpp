@@ -2,6 +2,7 @@
 #include "verifiers/reward.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "core/strings.h"
 #include "verifiers/answer_tags.h"
@@ -49,16 +50,24 @@ std::vector<std::string> reward_names() { return {"answer", "answer_and_format",
 
 RewardConfig RewardConfig::from_json(ConfigReader r) {
     RewardConfig c;
-    r.read("name", c.name).read("format_weight", c.format_weight);
+    r.read("name", c.name)
+        .read("format_weight", c.format_weight)
+        .read("correct", c.correct)
+        .read("wrong", c.wrong)
+        .read("no_answer", c.no_answer);
     r.finish();
     return c;
 }
 
-Json RewardConfig::to_json() const { return {{"name", name}, {"format_weight", format_weight}}; }
+Json RewardConfig::to_json() const {
+    return {{"name", name}, {"format_weight", format_weight}, {"correct", correct}, {"wrong", wrong}, {"no_answer", no_answer}};
+}
 
 void RewardConfig::validate(const std::string& path) const {
     config_require_one_of(name, reward_names(), path + ".name");
     config_require(format_weight >= 0.0 && format_weight <= 1.0, path + ".format_weight", "expected 0..1");
+    config_require(correct > wrong, path + ".correct", "expected more than the wrong-answer reward");
+    config_require(std::isfinite(wrong) && std::isfinite(no_answer) && std::isfinite(correct), path, "rewards must be finite");
 }
 
 VerifierResult score_completion(const RewardConfig& config,
@@ -66,6 +75,7 @@ VerifierResult score_completion(const RewardConfig& config,
                                 const std::string& expected) {
     const bool math = config.name == "math" || config.name == "math_and_format";
     VerifierResult r = math ? verify_math_answer(completion, expected) : verify_exact_answer(completion, expected);
+    r.reward = r.verdict == Verdict::kCorrect ? config.correct : r.verdict == Verdict::kWrong ? config.wrong : config.no_answer;
     if ((config.name == "answer_and_format" || config.name == "math_and_format") && r.format_ok) {
         r.reward += config.format_weight;
     }

@@ -37,7 +37,11 @@ VerifierResult verify_math_answer(const std::string& completion, const std::stri
 
 struct RewardConfig {
     std::string name = "answer";  // see the catalogue above
-    double format_weight = 0.1;   // only for "answer_and_format"
+    double format_weight = 0.1;   // only for "*_and_format"
+    // The reward of each verdict: a right answer, a wrong one, and no answer found (malformed).
+    double correct = 1.0;
+    double wrong = 0.0;
+    double no_answer = 0.0;
 
     static RewardConfig from_json(ConfigReader r);
     Json to_json() const;

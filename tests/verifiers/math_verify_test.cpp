@@ -83,6 +83,9 @@ TEST(MathVerifyTest, NearMissesDoNotMatch) {
     EXPECT_FALSE(same("\\frac{1}{3}", "0.3333"));
     EXPECT_FALSE(same("\\{1, 2\\}", "\\{1, 2, 3\\}"));
     EXPECT_FALSE(same("5", "6"));
+    EXPECT_FALSE(same("\\sqrt{2}\\cdot 10^{12}", "\\sqrt{2}\\cdot 10^{12} + 1"));  // relative 7e-13
+    EXPECT_TRUE(same("\\sqrt{2}\\cdot 10^{12}", "10^{12}\\sqrt{2}"));
+    EXPECT_FALSE(same("2^{100}", "2^{100} + 1"));                                    // exact
     EXPECT_FALSE(same("x < 2", "x \\le 2"));
     EXPECT_FALSE(same("5", "no number here"));
 }

@@ -69,6 +69,13 @@ TEST(ScoreCompletionTest, MathRewardGradesEquivalentAnswers) {
     c.name = "math_and_format";
     c.format_weight = 0.5;
     EXPECT_DOUBLE_EQ(score_completion(c, "x</think> <answer>1/2</answer>", "0.5").reward, 1.5);
+    // Verdicts map to rewards by config: wrong answers and missing answers can be told apart.
+    c.name = "math";
+    c.wrong = -0.5;
+    c.no_answer = -1.0;
+    EXPECT_DOUBLE_EQ(score_completion(c, "\\boxed{7}", "8").reward, -0.5);
+    EXPECT_DOUBLE_EQ(score_completion(c, "no idea", "8").reward, -1.0);
+    EXPECT_DOUBLE_EQ(score_completion(c, "\\boxed{8}", "8").reward, 1.0);
 }
 
 TEST(RewardConfigTest, UnknownNameListsValidOnes) {
