@@ -6,7 +6,6 @@
 
 #include "core/strings.h"
 #include "verifiers/answer_tags.h"
-#include "verifiers/math/verify.h"
 
 namespace aha::verifiers {
 
@@ -33,12 +32,13 @@ VerifierResult verify_exact_answer(const std::string& completion, const std::str
 
 // Mathematical equivalence (verifiers/math) of the completion's answer: from <answer> tags when the
 // completion has them, else the boxed answer, final-answer phrases and the rest of the extraction order.
-VerifierResult verify_math_answer(const std::string& completion, const std::string& expected) {
+VerifierResult verify_math_answer(const std::string& completion, const std::string& expected,
+                                  const math::MathVerifyOptions& options) {
     VerifierResult r;
     r.format_ok = has_think_answer_format(completion);
     ExtractedAnswer tagged = extract_tagged_answer(completion);
     const std::string& pred = tagged.status == Extraction::kOk ? tagged.text : completion;
-    math::MathVerdict v = math::verify_math(expected, pred);
+    math::MathVerdict v = math::verify_math(expected, pred, options);
     r.extracted = v.extracted_pred;
     if (!v.answer_found) return r;
     r.verdict = v.correct ? Verdict::kCorrect : Verdict::kWrong;
@@ -55,18 +55,48 @@ RewardConfig RewardConfig::from_json(ConfigReader r) {
         .read("correct", c.correct)
         .read("wrong", c.wrong)
         .read("no_answer", c.no_answer);
+    {
+        ConfigReader m = r.child("math");
+        math::ExtractOptions& e = c.math.extract;
+        m.read("boxed", e.boxed)
+            .read("phrases", e.phrases)
+            .read("answer_tags", e.answer_tags)
+            .read("gsm8k", e.gsm8k)
+            .read("latex_envs", e.latex_envs)
+            .read("whole_text", e.whole_text)
+            .read("last_number", e.last_number)
+            .read("precision", c.math.compare.float_rounding)
+            .read("strict", c.math.compare.strict);
+        m.finish();
+    }
     r.finish();
     return c;
 }
 
 Json RewardConfig::to_json() const {
-    return {{"name", name}, {"format_weight", format_weight}, {"correct", correct}, {"wrong", wrong}, {"no_answer", no_answer}};
+    const math::ExtractOptions& e = math.extract;
+    return {{"name", name},
+            {"format_weight", format_weight},
+            {"correct", correct},
+            {"wrong", wrong},
+            {"no_answer", no_answer},
+            {"math",
+             {{"boxed", e.boxed},
+              {"phrases", e.phrases},
+              {"answer_tags", e.answer_tags},
+              {"gsm8k", e.gsm8k},
+              {"latex_envs", e.latex_envs},
+              {"whole_text", e.whole_text},
+              {"last_number", e.last_number},
+              {"precision", math.compare.float_rounding},
+              {"strict", math.compare.strict}}}};
 }
 
 void RewardConfig::validate(const std::string& path) const {
     config_require_one_of(name, reward_names(), path + ".name");
     config_require(format_weight >= 0.0 && format_weight <= 1.0, path + ".format_weight", "expected 0..1");
     config_require(correct > wrong, path + ".correct", "expected more than the wrong-answer reward");
+    config_require(math.compare.float_rounding >= 0 && math.compare.float_rounding <= 30, path + ".math.precision", "expected 0..30");
     config_require(std::isfinite(wrong) && std::isfinite(no_answer) && std::isfinite(correct), path, "rewards must be finite");
 }
 
@@ -74,7 +104,7 @@ VerifierResult score_completion(const RewardConfig& config,
                                 const std::string& completion,
                                 const std::string& expected) {
     const bool math = config.name == "math" || config.name == "math_and_format";
-    VerifierResult r = math ? verify_math_answer(completion, expected) : verify_exact_answer(completion, expected);
+    VerifierResult r = math ? verify_math_answer(completion, expected, config.math) : verify_exact_answer(completion, expected);
     r.reward = r.verdict == Verdict::kCorrect ? config.correct : r.verdict == Verdict::kWrong ? config.wrong : config.no_answer;
     if ((config.name == "answer_and_format" || config.name == "math_and_format") && r.format_ok) {
         r.reward += config.format_weight;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/config.h"
+#include "verifiers/math/verify.h"
 
 namespace aha::verifiers {
 
@@ -33,7 +34,8 @@ struct VerifierResult {
 VerifierResult verify_exact_answer(const std::string& completion, const std::string& expected);
 
 // Equivalence check with the math verifier; kMalformed when no answer is found.
-VerifierResult verify_math_answer(const std::string& completion, const std::string& expected);
+VerifierResult verify_math_answer(const std::string& completion, const std::string& expected,
+                                  const math::MathVerifyOptions& options = {});
 
 struct RewardConfig {
     std::string name = "answer";  // see the catalogue above
@@ -42,6 +44,9 @@ struct RewardConfig {
     double correct = 1.0;
     double wrong = 0.0;
     double no_answer = 0.0;
+    // The math rewards' extraction and comparison (key math): which answer locations count, per dataset
+    // (e.g. last_number false for free-form proofs), and the decimal rounding.
+    math::MathVerifyOptions math;
 
     static RewardConfig from_json(ConfigReader r);
     Json to_json() const;

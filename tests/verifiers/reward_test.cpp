@@ -76,6 +76,20 @@ TEST(ScoreCompletionTest, MathRewardGradesEquivalentAnswers) {
     EXPECT_DOUBLE_EQ(score_completion(c, "\\boxed{7}", "8").reward, -0.5);
     EXPECT_DOUBLE_EQ(score_completion(c, "no idea", "8").reward, -1.0);
     EXPECT_DOUBLE_EQ(score_completion(c, "\\boxed{8}", "8").reward, 1.0);
+    // Extraction per dataset: without the last-number fallback, a bare number in prose is no answer.
+    EXPECT_DOUBLE_EQ(score_completion(c, "it must be 8 then", "8").reward, 1.0);
+    c.math.extract.last_number = false;
+    EXPECT_DOUBLE_EQ(score_completion(c, "it must be 8 then", "8").reward, -1.0);
+}
+
+TEST(RewardConfigTest, MathOptionsRoundTripAndUnknownKeysAreNamed) {
+    Json j = {{"name", "math"}, {"math", {{"last_number", false}, {"precision", 3}}}};
+    RewardConfig c = RewardConfig::from_json(ConfigReader(j, "rl.reward"));
+    EXPECT_FALSE(c.math.extract.last_number);
+    EXPECT_EQ(c.math.compare.float_rounding, 3);
+    EXPECT_EQ(RewardConfig::from_json(ConfigReader(c.to_json(), "rl.reward")).to_json(), c.to_json());
+    Json bad = {{"name", "math"}, {"math", {{"last_numbr", false}}}};
+    EXPECT_THROW(RewardConfig::from_json(ConfigReader(bad, "rl.reward")), ConfigError);
 }
 
 TEST(RewardConfigTest, UnknownNameListsValidOnes) {
