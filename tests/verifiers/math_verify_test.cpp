@@ -91,11 +91,16 @@ TEST(MathVerifyTest, NearMissesDoNotMatch) {
 }
 
 TEST(MathVerifyTest, HostileInputsEndQuicklyWithoutCrashing) {
-    const std::vector<std::string> hostile = {
+    std::vector<std::string> hostile = {
         "5^{5^{5^{5^5}}}", "1000!", "100000!", "\\binom{100000}{50000}", std::string(100000, '9'),
         "\\frac{\\frac{\\frac{\\frac{1", "}}}}{", "\\boxed{}", "\\boxed{", std::string(5000, '(') + "1",
         std::string(3000, '-') + "1", "2^{2^{2^{2^{2^{2^{2}}}}}}", "\\sqrt[0]{2}", "1/0", "0^{-1}", "(-8)^{1/3}",
         "\\begin{pmatrix}1&2\\\\3\\end{pmatrix}", "\xff\xfe"};
+    // Extraction scans stay linear: openers without closers, and long runs of boxes.
+    std::vector<std::string> scans(5);
+    for (int i = 0; i < 30000; ++i) scans[0] += "\\(", scans[1] += "\\[", scans[2] += "$$", scans[3] += "\\boxed{1} and ";
+    scans[4] = "$" + std::string(19000, '{') + "$";
+    hostile.insert(hostile.end(), scans.begin(), scans.end());
     for (const auto& h : hostile) {
         auto start = std::chrono::steady_clock::now();
         MathVerdict v = verify_math(h, h + " ");

@@ -24,8 +24,10 @@ struct Box {
 
 std::vector<Box> boxes(const std::string& s) {
     std::vector<Box> out;
+    size_t b = s.find("\\boxed"), f = s.find("\\fbox");  // the next of each, searched again only once passed
     for (size_t pos = 0; pos < s.size();) {
-        size_t b = s.find("\\boxed", pos), f = s.find("\\fbox", pos);
+        if (b != std::string::npos && b < pos) b = s.find("\\boxed", pos);
+        if (f != std::string::npos && f < pos) f = s.find("\\fbox", pos);
         size_t at = std::min(b, f);
         if (at == std::string::npos) break;
         size_t i = at + (at == b ? 6 : 5);
@@ -83,19 +85,33 @@ struct Env {
 // $$...$$, \[...\], $...$ (one line), \(...\) in order of appearance.
 std::vector<Env> math_envs(const std::string& s) {
     std::vector<Env> out;
+    // Per opener kind, a range of scan starts already known to find no closer (to the end of the text,
+    // or to the end of the line for one-line kinds): "\\(" repeated 30k times stays linear.
+    size_t dead_from[4] = {std::string::npos, std::string::npos, std::string::npos, std::string::npos};
+    size_t dead_to[4] = {0, 0, 0, 0};
     for (size_t i = 0; i < s.size();) {
-        auto take = [&](const std::string& open, const std::string& close, bool one_line) {
+        auto take = [&](int kind, const std::string& open, const std::string& close, bool one_line) {
             if (s.compare(i, open.size(), open) != 0) return false;
             size_t j = i + open.size();
+            if (j >= dead_from[kind] && j < dead_to[kind]) return false;
+            const size_t start = j;
             for (; j + close.size() <= s.size(); ++j) {
-                if (one_line && s[j] == '\n') return false;
+                if (one_line && s[j] == '\n') {
+                    dead_from[kind] = start;
+                    dead_to[kind] = j;
+                    return false;
+                }
                 if (s[j] == '\\' && close[0] == '$' && j + 1 < s.size() && s[j + 1] == '$') {
                     ++j;  // \$ inside
                     continue;
                 }
                 if (s.compare(j, close.size(), close) == 0) break;
             }
-            if (j + close.size() > s.size()) return false;
+            if (j + close.size() > s.size()) {
+                dead_from[kind] = start;
+                dead_to[kind] = s.size() + 1;
+                return false;
+            }
             std::string content = trim(s.substr(i + open.size(), j - i - open.size()));
             if (!content.empty()) out.push_back({i, j + close.size(), content});
             i = j + close.size();
@@ -105,8 +121,8 @@ std::vector<Env> math_envs(const std::string& s) {
             ++i;
             continue;
         }
-        if (take("$$", "$$", false) || take("\\[", "\\]", false) || take("\\(", "\\)", true) ||
-            (s[i] == '$' && take("$", "$", true))) {
+        if (take(0, "$$", "$$", false) || take(1, "\\[", "\\]", false) || take(2, "\\(", "\\)", true) ||
+            (s[i] == '$' && take(3, "$", "$", true))) {
             continue;
         }
         ++i;
