@@ -86,6 +86,20 @@ TEST(MathVerifyTest, NearMissesDoNotMatch) {
     EXPECT_FALSE(same("\\sqrt{2}\\cdot 10^{12}", "\\sqrt{2}\\cdot 10^{12} + 1"));  // relative 7e-13
     EXPECT_TRUE(same("\\sqrt{2}\\cdot 10^{12}", "10^{12}\\sqrt{2}"));
     EXPECT_FALSE(same("2^{100}", "2^{100} + 1"));                                    // exact
+    // Polynomials compare exactly at rational points, whatever their degree.
+    std::string poly;
+    for (int i = 0; i < 400; ++i) poly += "x^{" + std::to_string(i) + "}+";
+    EXPECT_FALSE(same(poly + "1", poly + "2"));
+    EXPECT_TRUE(same(poly + "1", "1+" + poly.substr(0, poly.size() - 1)));
+    // Large sets compare sorted.
+    std::string set_a = "\\{", set_b = "\\{";
+    for (int i = 0; i < 3000; ++i) set_a += std::to_string(i) + ",", set_b += std::to_string(2999 - i) + ",";
+    EXPECT_TRUE(same(set_a + "5000\\}", set_b + "5000\\}"));
+    EXPECT_FALSE(same(set_a + "5000\\}", set_b + "5001\\}"));
+    // A line of maths too long to parse has no answer inside it (not its last number).
+    std::string huge;
+    for (int i = 0; i < 3000; ++i) huge += "x^{" + std::to_string(i) + "}+";
+    EXPECT_FALSE(same(huge + "1", huge + "1+1"));
     EXPECT_FALSE(same("x < 2", "x \\le 2"));
     EXPECT_FALSE(same("5", "no number here"));
 }
@@ -155,7 +169,7 @@ TEST(MathVerifyCasesTest, AgreesWithMathVerifyOnItsTestSuite) {
     std::printf("math-verify cases: aha agrees on %d of %d (%.1f%%)\n%s", agree, total, 100.0 * agree / total,
                 report.c_str());
     EXPECT_EQ(total, 268);
-    EXPECT_GE(agree, 264);  // the measured agreement (98.5%); the rest is listed in the test below
+    EXPECT_GE(agree, 263);  // the measured agreement (98.1%); the rest is listed in the test below
 }
 
 // Where aha and math-verify disagree on its cases, and why aha's verdict is the right one.
@@ -167,6 +181,10 @@ TEST(MathVerifyCasesTest, DisagreementsWithMathVerify) {
     // L110: the gold "1 = \zzz = x = 0" asserts 1 = 0 and uses an undefined command; math-verify keeps
     // its last part. A gold that does not parse grades nothing as correct.
     EXPECT_FALSE(same("$1 = \\zzz = x = 0$", "$0$"));
+    // L218: the gold "\\boxed{W(n) = 1 \\text{ and } W(n) = -1" never closes its box; math-verify reduces
+    // gold and prediction to their last number, -1, dropping the W(n) = 1 branch. A line of maths that
+    // does not parse is not graded by a number inside it.
+    EXPECT_FALSE(same("\\\\boxed{W(n) = 1 \\\\text{ and } W(n) = -1", "W(x)=1orW(x)=-1"));
     // L264: 1 - 1/e and 1 + 1/e differ (math-verify cuts both at a stray \mathrm and compares "1").
     EXPECT_FALSE(same("$1 - \\frac{1}{\\mathrm{e}}$", "$1 + \\frac{1}{\\mathrm{e}}$"));
     // L260, a sum with reordered factors, now agrees: sums parse, and trees that cannot be evaluated

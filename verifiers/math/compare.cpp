@@ -253,6 +253,11 @@ class Comparer {
 
     // Set equality: every element of each side equals some element of the other (duplicates collapse).
     bool unordered(const std::vector<ExprPtr>& a, const std::vector<ExprPtr>& b) {
+        // Large sets of exact numbers (no decimals): sorted and deduplicated, O(n log n).
+        if (a.size() + b.size() > 32) {
+            std::optional<bool> sorted = sorted_equal(a, b);
+            if (sorted) return *sorted || fail("the sets differ");
+        }
         std::vector<char> covered(b.size(), 0);
         for (size_t i = 0; i < a.size(); ++i) {
             bool found = false;
@@ -265,6 +270,25 @@ class Comparer {
             if (!covered[j]) return fail("an extra element " + std::to_string(j + 1));
         }
         return true;
+    }
+
+    std::optional<bool> sorted_equal(const std::vector<ExprPtr>& a, const std::vector<ExprPtr>& b) {
+        auto values = [&](const std::vector<ExprPtr>& xs) -> std::optional<std::vector<mpq_class>> {
+            std::vector<mpq_class> out;
+            for (const auto& x : xs) {
+                if (has_decimal(*x)) return std::nullopt;
+                auto v = exact_value(*x, b_);
+                if (!v) return std::nullopt;
+                out.push_back(*v);
+            }
+            std::sort(out.begin(), out.end());
+            out.erase(std::unique(out.begin(), out.end()), out.end());
+            return out;
+        };
+        auto va = values(a);
+        auto vb = va ? values(b) : std::nullopt;
+        if (!vb) return std::nullopt;
+        return *va == *vb;
     }
 
     static std::string flipped(const std::string& r) {
@@ -336,6 +360,35 @@ class Comparer {
         return true;
     }
 
+    // Both sides evaluated exactly at six random rational points: true/false when every point is exact,
+    // nullopt when one side is not rational there (roots, logs: the numeric path decides).
+    std::optional<bool> exact_at_points(const Expr& g, const Expr& p, const std::map<std::string, Complex>& gs,
+                                        const std::map<std::string, Complex>& ps, bool renamed) {
+        uint64_t state = 0xD1B54A32D192ED03ull;
+        auto draw = [&state](uint64_t n) {
+            state = state * 6364136223846793005ull + 1442695040888963407ull;
+            return (state >> 33) % n;
+        };
+        for (int k = 0; k < 6; ++k) {
+            RationalEnv genv, penv;
+            for (const auto& [name, unused] : gs) {
+                genv[name] = mpq_class(static_cast<long>(draw(89) + 2), static_cast<long>(draw(12) + 1));
+                genv[name].canonicalize();
+            }
+            if (renamed) {
+                auto gi = genv.begin();
+                for (const auto& [name, unused] : ps) penv[name] = (gi++)->second;
+            } else {
+                penv = genv;
+            }
+            auto a = exact_value(g, b_, &genv);
+            auto c = a ? exact_value(p, b_, &penv) : std::nullopt;
+            if (!a || !c) return std::nullopt;
+            if (*a != *c) return false;
+        }
+        return true;
+    }
+
     static bool has_decimal(const Expr& e) {
         if (e.op == Op::kNumber) return e.decimal;
         return std::any_of(e.args.begin(), e.args.end(), [](const ExprPtr& a) { return has_decimal(*a); });
@@ -358,6 +411,12 @@ class Comparer {
             if (!ps.count(name)) renamed = true;
         }
         if (renamed && o_.strict) return fail("different variables");
+        // Exactly at random rational points first (Schwartz-Zippel without rounding: polynomials and
+        // rational functions of any degree), numerically when an expression leaves the rationals.
+        if (!gs.empty()) {
+            std::optional<bool> exact = exact_at_points(g, p, gs, ps, renamed);
+            if (exact) return *exact || fail("differ at a random rational point");
+        }
         int compared = 0;
         for (auto env : envs) {
             auto a = numeric_value(g, env, b_);

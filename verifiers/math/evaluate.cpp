@@ -85,16 +85,22 @@ mpq_class round_decimal(const mpq_class& r, int digits) {
     return out;
 }
 
-std::optional<mpq_class> exact_value(const Expr& e, Budget& budget) {
+std::optional<mpq_class> exact_value(const Expr& e, Budget& budget, const RationalEnv* env) {
     if (!budget.spend()) return std::nullopt;
     switch (e.op) {
         case Op::kNumber:
             return e.number;
+        case Op::kSymbol: {
+            if (!env) return std::nullopt;
+            auto it = env->find(e.name);
+            if (it == env->end()) return std::nullopt;
+            return it->second;
+        }
         case Op::kAdd:
         case Op::kMul: {
             mpq_class acc = e.op == Op::kAdd ? 0 : 1;
             for (const auto& a : e.args) {
-                auto v = exact_value(*a, budget);
+                auto v = exact_value(*a, budget, env);
                 if (!v) return std::nullopt;
                 if (e.op == Op::kAdd) {
                     acc += *v;
@@ -105,18 +111,18 @@ std::optional<mpq_class> exact_value(const Expr& e, Budget& budget) {
             return acc;
         }
         case Op::kPow: {
-            auto b = exact_value(*e.args[0], budget);
-            auto x = b ? exact_value(*e.args[1], budget) : std::nullopt;
+            auto b = exact_value(*e.args[0], budget, env);
+            auto x = b ? exact_value(*e.args[1], budget, env) : std::nullopt;
             if (!x) return std::nullopt;
             return exact_power(*b, *x);
         }
         case Op::kPercent: {
-            auto v = exact_value(*e.args[0], budget);
+            auto v = exact_value(*e.args[0], budget, env);
             if (!v) return std::nullopt;
             return mpq_class(*v / 100);
         }
         case Op::kFactorial: {
-            auto v = exact_value(*e.args[0], budget);
+            auto v = exact_value(*e.args[0], budget, env);
             long n = 0;
             if (!v || !small_integer(*v, 0, static_cast<long>(kMaxFactorial), n) || !budget.spend(n)) return std::nullopt;
             mpz_class f;
@@ -126,7 +132,7 @@ std::optional<mpq_class> exact_value(const Expr& e, Budget& budget) {
         case Op::kFunction: {
             std::vector<mpq_class> v;
             for (const auto& a : e.args) {
-                auto x = exact_value(*a, budget);
+                auto x = exact_value(*a, budget, env);
                 if (!x) return std::nullopt;
                 v.push_back(*x);
             }

@@ -20,9 +20,12 @@ struct Budget {
     bool exhausted() const { return steps < 0; }
 };
 
+using RationalEnv = std::map<std::string, mpq_class>;
+
 // The exact rational value, when the tree only uses rational arithmetic (integer powers, perfect
-// roots, factorials and binomials of small integers, percentages); nullopt otherwise.
-std::optional<mpq_class> exact_value(const Expr& e, Budget& budget);
+// roots, factorials and binomials of small integers, percentages) with its symbols taken from `env`;
+// nullopt otherwise.
+std::optional<mpq_class> exact_value(const Expr& e, Budget& budget, const RationalEnv* env = nullptr);
 
 // The numeric value with free symbols taken from `env`; nullopt for collections, relations, text and
 // unknown symbols. May be infinite or NaN (the caller decides).

@@ -302,7 +302,7 @@ std::vector<Candidate> answer_candidates(const std::string& text, const ExtractO
             if (envs.size() > 1) low.push_back({envs.back().end, {envs.back().content, "latex"}});
         }
     }
-    if (o.whole_text && text.find('\n') == std::string::npos && text.size() <= 300 && looks_like_math(text)) {
+    if (o.whole_text && text.find('\n') == std::string::npos && looks_like_math(text)) {
         std::string t = trim(text);
         const bool bare_number = !t.empty() && t.find_first_not_of("0123456789,.-%") == std::string::npos;
         low.push_back({text.size() + 1, {bare_number ? prose_number(t) : t, "text"}});
@@ -313,7 +313,8 @@ std::vector<Candidate> answer_candidates(const std::string& text, const ExtractO
         Found n = last_number(text);
         size_t structured_end = 0;
         for (const auto& [end, c] : low) {
-            if (c.how == "latex") structured_end = std::max(structured_end, end);
+            // A whole line of maths that does not parse has no other answer inside it either.
+            if (c.how == "latex" || c.how == "text") structured_end = std::max(structured_end, end);
         }
         for (const auto& [end, c] : top) {
             if (c.how == "boxed") structured_end = std::max(structured_end, end);

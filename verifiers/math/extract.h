@@ -14,7 +14,7 @@ struct ExtractOptions {
     bool answer_tags = true;    // <answer>...</answer>
     bool gsm8k = true;          // "#### 42"
     bool latex_envs = true;     // the last $...$, $$...$$, \(...\), \[...\] (a run of them forms a set)
-    bool whole_text = true;     // a short single-line text is an answer itself (gold strings such as "1/2")
+    bool whole_text = true;     // a single line of maths is an answer itself (gold strings such as "1/2")
     bool last_number = true;    // the last number in the text, when nothing else parses
 };
 
