@@ -100,6 +100,11 @@ TEST(MathVerifyTest, NearMissesDoNotMatch) {
     std::string huge;
     for (int i = 0; i < 3000; ++i) huge += "x^{" + std::to_string(i) + "}+";
     EXPECT_FALSE(same(huge + "1", huge + "1+1"));
+    // Equations compare exactly up to a constant factor; inequalities keep their direction.
+    EXPECT_TRUE(same("x^{30} + 2y = 7", "3x^{30} + 6y - 21 = 0"));
+    EXPECT_FALSE(same("x^{30} + 2y = 7", "3x^{30} + 6y - 20 = 0"));
+    EXPECT_TRUE(same("x^{30} < 7", "-2x^{30} > -14"));
+    EXPECT_FALSE(same("x^{30} < 7", "2x^{30} > 14"));
     EXPECT_FALSE(same("x < 2", "x \\le 2"));
     EXPECT_FALSE(same("5", "no number here"));
 }

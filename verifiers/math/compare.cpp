@@ -342,7 +342,46 @@ class Comparer {
     }
 
     // dp = c * dg for one constant c (sign: 0 any nonzero c, +1 c > 0, -1 c < 0), checked at random points.
+    // Six random rational points for these symbols (deterministic).
+    static std::vector<RationalEnv> rational_points(const std::map<std::string, Complex>& syms) {
+        uint64_t state = 0xD1B54A32D192ED03ull;
+        auto draw = [&state](uint64_t n) {
+            state = state * 6364136223846793005ull + 1442695040888963407ull;
+            return static_cast<long>((state >> 33) % n);
+        };
+        std::vector<RationalEnv> out(6);
+        for (auto& env : out) {
+            for (const auto& [name, unused] : syms) {
+                env[name] = mpq_class(draw(89) + 2, draw(12) + 1);
+                env[name].canonicalize();
+            }
+        }
+        return out;
+    }
+
+    // Exactly: dp = c * dg at rational points (nullopt when either side is not rational there).
+    std::optional<bool> exact_proportional(const Expr& dg, const Expr& dp, int sign) {
+        std::map<std::string, Complex> syms;
+        free_symbols(dg, syms);
+        free_symbols(dp, syms);
+        std::optional<mpq_class> ratio;
+        for (const auto& env : rational_points(syms)) {
+            auto a = exact_value(dg, b_, &env);
+            auto c = a ? exact_value(dp, b_, &env) : std::nullopt;
+            if (!c) return std::nullopt;
+            if (*a == 0 || *c == 0) {
+                if (*a == 0 && *c == 0) continue;
+                return false;
+            }
+            mpq_class r = *c / *a;
+            if (ratio && *ratio != r) return false;
+            ratio = r;
+        }
+        return !ratio || sign == 0 || (sign > 0 ? *ratio > 0 : *ratio < 0);
+    }
+
     bool proportional(const Expr& dg, const Expr& dp, int sign) {
+        if (std::optional<bool> exact = exact_proportional(dg, dp, sign)) return *exact;
         std::optional<Complex> ratio;
         for (const auto& env : points(dg, dp)) {
             auto a = numeric_value(dg, env, b_), c = numeric_value(dp, env, b_);
@@ -364,22 +403,12 @@ class Comparer {
     // nullopt when one side is not rational there (roots, logs: the numeric path decides).
     std::optional<bool> exact_at_points(const Expr& g, const Expr& p, const std::map<std::string, Complex>& gs,
                                         const std::map<std::string, Complex>& ps, bool renamed) {
-        uint64_t state = 0xD1B54A32D192ED03ull;
-        auto draw = [&state](uint64_t n) {
-            state = state * 6364136223846793005ull + 1442695040888963407ull;
-            return (state >> 33) % n;
-        };
-        for (int k = 0; k < 6; ++k) {
-            RationalEnv genv, penv;
-            for (const auto& [name, unused] : gs) {
-                genv[name] = mpq_class(static_cast<long>(draw(89) + 2), static_cast<long>(draw(12) + 1));
-                genv[name].canonicalize();
-            }
+        for (const RationalEnv& genv : rational_points(gs)) {
+            RationalEnv penv = genv;
             if (renamed) {
+                penv.clear();
                 auto gi = genv.begin();
                 for (const auto& [name, unused] : ps) penv[name] = (gi++)->second;
-            } else {
-                penv = genv;
             }
             auto a = exact_value(g, b_, &genv);
             auto c = a ? exact_value(p, b_, &penv) : std::nullopt;
