@@ -97,6 +97,7 @@ const char* kVerifyHelp =
     "  --jsonl FILE        lines of {\"gold\": text, \"pred\": text}\n"
     "  --gold/--pred TEXT  one pair\n"
     "  --precision N       decimal places both sides are rounded to when either is a decimal (6)\n"
+    "  --rel-tol X         relative tolerance of numeric comparisons (radicals, pi; 1e-14)\n"
     "  --not-strict        a prediction may rename the gold's variables\n"
     "  --relation-as-set   a predicted inequality may match a gold interval\n";
 
@@ -196,6 +197,11 @@ Args parse(int argc, char** argv) {
             a.verify.math.compare.float_rounding = to_int(arg, value("--precision"));
             if (a.verify.math.compare.float_rounding < 0 || a.verify.math.compare.float_rounding > 30) {
                 throw aha::ConfigError("--precision: expected 0..30");
+            }
+        } else if (a.command == "verify" && arg == "--rel-tol") {
+            a.verify.math.compare.rel_tol = to_number(arg, value("--rel-tol"));
+            if (!(a.verify.math.compare.rel_tol > 0 && a.verify.math.compare.rel_tol < 1)) {
+                throw aha::ConfigError("--rel-tol: expected in (0, 1)");
             }
         } else if (a.command == "verify" && arg == "--not-strict") {
             a.verify.math.compare.strict = false;

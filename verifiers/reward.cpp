@@ -66,6 +66,7 @@ RewardConfig RewardConfig::from_json(ConfigReader r) {
             .read("whole_text", e.whole_text)
             .read("last_number", e.last_number)
             .read("precision", c.math.compare.float_rounding)
+            .read("rel_tol", c.math.compare.rel_tol)
             .read("strict", c.math.compare.strict);
         m.finish();
     }
@@ -89,6 +90,7 @@ Json RewardConfig::to_json() const {
               {"whole_text", e.whole_text},
               {"last_number", e.last_number},
               {"precision", math.compare.float_rounding},
+              {"rel_tol", math.compare.rel_tol},
               {"strict", math.compare.strict}}}};
 }
 
@@ -97,6 +99,7 @@ void RewardConfig::validate(const std::string& path) const {
     config_require(format_weight >= 0.0 && format_weight <= 1.0, path + ".format_weight", "expected 0..1");
     config_require(correct > wrong, path + ".correct", "expected more than the wrong-answer reward");
     config_require(math.compare.float_rounding >= 0 && math.compare.float_rounding <= 30, path + ".math.precision", "expected 0..30");
+    config_require(math.compare.rel_tol > 0 && math.compare.rel_tol < 1, path + ".math.rel_tol", "expected in (0, 1)");
     config_require(std::isfinite(wrong) && std::isfinite(no_answer) && std::isfinite(correct), path, "rewards must be finite");
 }
 
