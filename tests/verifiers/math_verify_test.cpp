@@ -74,6 +74,17 @@ TEST(MathVerifyTest, CorpusFindings) {
     EXPECT_FALSE(same("90", "\\boxed{\\angle A=90 \\zzz}"));
 }
 
+TEST(MathVerifyTest, WordAndLetterAnswers) {
+    EXPECT_TRUE(same("\\text{odd}", "odd"));
+    EXPECT_TRUE(same("\\text{odd}", "\\text{odd}"));
+    EXPECT_TRUE(same("\\text{odd}", "\\boxed{\\text{Odd}}"));
+    EXPECT_FALSE(same("\\text{odd}", "\\text{even}"));
+    EXPECT_TRUE(same("C", "The answer is (C)."));
+    EXPECT_TRUE(same("C", "\\boxed{\\text{(C)}}"));
+    EXPECT_FALSE(same("C", "The answer is (B)."));
+    EXPECT_TRUE(same("\\text{Evelyn}", "Evelyn"));
+}
+
 TEST(MathVerifyTest, NearMissesDoNotMatch) {
     EXPECT_FALSE(same("2.5", "2.05"));
     EXPECT_FALSE(same("-3", "3"));

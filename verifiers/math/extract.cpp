@@ -143,6 +143,15 @@ bool looks_like_math(const std::string& s) {
         while (j < s.size() && detail::is_alpha(s[j])) ++j;
         const std::string word = lower(s.substr(i, j - i));
         const bool command = i > 0 && s[i - 1] == '\\';
+        // The words of a \text{...} (or \mathrm, \mbox) group are an answer's words, not prose.
+        if (command && (word == "text" || word == "mathrm" || word == "mbox" || word == "textbf" || word == "textnormal") &&
+            j < s.size() && s[j] == '{') {
+            size_t close = detail::closing_brace(s, j);
+            if (close != std::string::npos) {
+                i = close + 1;
+                continue;
+            }
+        }
         bool known = false;
         for (const char* w : {"sin", "cos", "tan", "cot", "sec", "csc", "log", "exp", "max", "min", "gcd", "lcm",
                               "and", "pct", "sqrt", "frac", "pi", "infty"}) {
@@ -302,7 +311,10 @@ std::vector<Candidate> answer_candidates(const std::string& text, const ExtractO
             if (envs.size() > 1) low.push_back({envs.back().end, {envs.back().content, "latex"}});
         }
     }
-    if (o.whole_text && text.find('\n') == std::string::npos && looks_like_math(text)) {
+    // A line of maths, or a one-word answer ("odd", "Evelyn"); two words of prose ("no idea") are not one.
+    const std::string word = trim(text);
+    const bool one_word = !word.empty() && word.size() <= 32 && word.find_first_of(" \t.!?:;") == std::string::npos;
+    if (o.whole_text && text.find('\n') == std::string::npos && (one_word || looks_like_math(text))) {
         std::string t = trim(text);
         const bool bare_number = !t.empty() && t.find_first_not_of("0123456789,.-%") == std::string::npos;
         low.push_back({text.size() + 1, {bare_number ? prose_number(t) : t, "text"}});
