@@ -267,11 +267,7 @@ torch::Tensor row_tokens(const rollout::Rollout& r) {
 }  // namespace
 
 torch::Tensor completion_logprobs(policy::CausalLM& model, const rollout::Rollout& r, double temperature) {
-    torch::NoGradGuard no_grad;
-    auto full = torch::zeros(r.completion_ids.sizes(), torch::kFloat32);
-    TokenOutputs t = rows_forward(*model, r, torch::arange(r.size()), r.completion_valid, temperature);
-    full.narrow(1, 0, t.width).copy_(t.logprobs);
-    return full;
+    return rollout_logprobs(*model, r, row_tokens(r), 0, temperature);
 }
 
 GrpoTrainer::GrpoTrainer(policy::CausalLM policy, const policy::CharTokenizer& tokenizer, GrpoConfig config, RewardFn reward)

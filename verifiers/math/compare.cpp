@@ -19,18 +19,6 @@ bool same_tree(const Expr& a, const Expr& b) {
     return true;
 }
 
-// The same tree with the arguments of sums and products in a fixed order, so that structurally equal
-// expressions that cannot be evaluated (symbolic sums, unknown functions) compare equal in any order.
-ExprPtr canonical(const ExprPtr& e) {
-    if (e->args.empty()) return e;
-    auto c = std::make_shared<Expr>(*e);
-    for (auto& a : c->args) a = canonical(a);
-    if (c->op == Op::kAdd || c->op == Op::kMul) {
-        std::sort(c->args.begin(), c->args.end(), [](const ExprPtr& a, const ExprPtr& b) { return to_string(*a) < to_string(*b); });
-    }
-    return c;
-}
-
 bool is_collection(const Expr& e) {
     return e.op == Op::kSet || e.op == Op::kTuple || e.op == Op::kPair || e.op == Op::kInterval ||
            e.op == Op::kMatrix || (e.op == Op::kFunction && (e.name == "union" || e.name == "intersection"));
@@ -177,6 +165,26 @@ class Comparer {
             acc = m;
         }
         return acc;
+    }
+
+    // The same tree with the arguments of sums and products in a fixed order (by rendering), so that
+    // structurally equal expressions that cannot be evaluated (symbolic sums, unknown functions) compare
+    // equal in any order. Memoised per node: eq() asks again for the subtrees of every level.
+    ExprPtr canonical(const ExprPtr& e) {
+        if (e->args.empty()) return e;
+        auto hit = canonical_.find(e.get());
+        if (hit != canonical_.end()) return hit->second;
+        auto c = std::make_shared<Expr>(*e);
+        for (auto& a : c->args) a = canonical(a);
+        if (c->op == Op::kAdd || c->op == Op::kMul) {
+            std::vector<std::pair<std::string, ExprPtr>> keyed;
+            for (auto& a : c->args) keyed.emplace_back(to_string(*a), a);
+            std::sort(keyed.begin(), keyed.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+            for (size_t i = 0; i < keyed.size(); ++i) c->args[i] = keyed[i].second;
+        }
+        canonical_.emplace(e.get(), c);
+        keep_.push_back(e);  // the key stays valid while cached
+        return c;
     }
 
     static ExprPtr plus_minus_set(const Expr& e) {
@@ -479,6 +487,8 @@ class Comparer {
 
     const CompareOptions& o_;
     Budget& b_;
+    std::map<const Expr*, ExprPtr> canonical_;
+    std::vector<ExprPtr> keep_;
 };
 
 }  // namespace

@@ -10,12 +10,8 @@ namespace aha::verifiers::math {
 
 namespace {
 
+using detail::lower;
 using detail::trim;
-
-std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-    return s;
-}
 
 struct Box {
     size_t begin, end;  // the whole \boxed{...}

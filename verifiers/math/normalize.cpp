@@ -69,8 +69,7 @@ bool strip_trailing_unit(std::string& s) {
     }
     if (begin == end || begin == 0) return false;
     std::string word = t.substr(begin, end - begin);
-    std::string lower = word;
-    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::string lower = detail::lower(word);
     for (const char* suffix : {"^2", "^3"}) {
         if (lower.size() > 2 && lower.compare(lower.size() - 2, 2, suffix) == 0) lower.resize(lower.size() - 2);
     }
