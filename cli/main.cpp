@@ -1,4 +1,6 @@
-// The `aha` command: pretrain, train, eval, export, generate, tokenize, verify. Every error is one line naming the file/key/path, exit code 2.
+// `aha-torch`: the `aha` commands that need LibTorch (pretrain, train, eval, export, generate, tokenize).
+// `aha` itself (cli/front.cpp) runs `verify` without loading LibTorch and hands every other command to
+// this program. Every error is one line naming the file/key/path, exit code 2.
 #include <c10/util/Exception.h>
 
 #include <cstdio>
@@ -7,14 +9,17 @@
 #include <string>
 #include <vector>
 
+#include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/generate.h"
 #include "cli/tokenize.h"
-#include "cli/verify.h"
 #include "core/error.h"
 #include "policy/checkpoint.h"
 
 namespace {
+
+using aha::cli::to_int;
+using aha::cli::to_number;
 
 const char* kUsage =
     "usage: aha <command> [options]\n"
@@ -90,41 +95,13 @@ const char* kGenerateHelp =
     "                              and recomputed later\n"
     "  --block-size N              positions per KV block (16)\n";
 
-const char* kVerifyHelp =
-    "usage: aha verify math (--jsonl FILE | --gold TEXT --pred TEXT) [options]\n"
-    "Grades predictions (an answer, or a whole completion) against gold answers. Writes one JSON line per input,\n"
-    "in order: correct, answer_found, extracted_gold, extracted_pred, parsed_gold, parsed_pred, reason.\n"
-    "  --jsonl FILE        lines of {\"gold\": text, \"pred\": text}\n"
-    "  --gold/--pred TEXT  one pair\n"
-    "  --precision N       decimal places both sides are rounded to when either is a decimal (6)\n"
-    "  --rel-tol X         relative tolerance of numeric comparisons (radicals, pi; 1e-14)\n"
-    "  --not-strict        a prediction may rename the gold's variables\n"
-    "  --relation-as-set   a predicted inequality may match a gold interval\n";
-
 struct Args {
     std::string command, config, checkpoint, out, dtype = "auto", max_shard_size = "5GB", tokenizer;
     bool jsonl = false, add_special_tokens = false, decode = false, skip_special_tokens = false;
     aha::cli::GenerateOptions gen;
-    aha::cli::VerifyOptions verify;
     std::vector<std::string> overrides;
     bool force = false, help = false;
 };
-
-double to_number(const std::string& flag, const std::string& text) {
-    try {
-        size_t used = 0;
-        double v = std::stod(text, &used);
-        if (used == text.size()) return v;
-    } catch (const std::exception&) {
-    }
-    throw aha::ConfigError(flag + ": expected a number, got '" + text + "'");
-}
-
-int to_int(const std::string& flag, const std::string& text) {
-    double v = to_number(flag, text);
-    if (v != static_cast<double>(static_cast<int64_t>(v))) throw aha::ConfigError(flag + ": expected an integer, got '" + text + "'");
-    return static_cast<int>(v);
-}
 
 // One `aha generate` flag; false when `arg` is not one of them.
 template <typename Value>
@@ -187,26 +164,6 @@ Args parse(int argc, char** argv) {
             a.decode = true;
         } else if (arg == "--skip-special-tokens" && a.command == "tokenize") {
             a.skip_special_tokens = true;
-        } else if (a.command == "verify" && arg == "--jsonl") {
-            a.verify.jsonl = value("--jsonl");
-        } else if (a.command == "verify" && arg == "--gold") {
-            a.verify.gold = value("--gold");
-        } else if (a.command == "verify" && arg == "--pred") {
-            a.verify.pred = value("--pred");
-        } else if (a.command == "verify" && arg == "--precision") {
-            a.verify.math.compare.float_rounding = to_int(arg, value("--precision"));
-            if (a.verify.math.compare.float_rounding < 0 || a.verify.math.compare.float_rounding > 30) {
-                throw aha::ConfigError("--precision: expected 0..30");
-            }
-        } else if (a.command == "verify" && arg == "--rel-tol") {
-            a.verify.math.compare.rel_tol = to_number(arg, value("--rel-tol"));
-            if (!(a.verify.math.compare.rel_tol > 0 && a.verify.math.compare.rel_tol < 1)) {
-                throw aha::ConfigError("--rel-tol: expected in (0, 1)");
-            }
-        } else if (a.command == "verify" && arg == "--not-strict") {
-            a.verify.math.compare.strict = false;
-        } else if (a.command == "verify" && arg == "--relation-as-set") {
-            a.verify.math.compare.relation_as_set = true;
         } else if (arg == "--force" && a.command == "pretrain") {
             a.force = true;
         } else if (!arg.empty() && arg[0] == '-') {
@@ -232,9 +189,8 @@ int run(int argc, char** argv) {
                        : a.command == "export" ? kExportHelp
                        : a.command == "tokenize" ? kTokenizeHelp
                        : a.command == "generate" ? kGenerateHelp
-                       : a.command == "verify" ? kVerifyHelp
                                                : nullptr;
-    if (!help) throw aha::ConfigError("unknown command '" + a.command + "'", "commands: pretrain, train, eval, export, generate, tokenize (aha --help)");
+    if (!help) throw aha::ConfigError("unknown command '" + a.command + "'", "commands: pretrain, train, eval, export, generate, tokenize, verify (aha --help)");
     if (a.help) {
         std::fputs(help, stdout);
         return 0;
@@ -255,15 +211,6 @@ int run(int argc, char** argv) {
         return aha::cli::run_tokenize({a.tokenizer, a.jsonl, a.add_special_tokens, a.decode, a.skip_special_tokens},
                                       std::cin, std::cout);
     }
-    if (a.command == "verify") {
-        if (a.config != "math") {
-            throw aha::ConfigError(a.config.empty() ? "missing the verifier: expected 'aha verify math'"
-                                                    : "unknown verifier '" + a.config + "'; valid: math",
-                                   "see aha verify --help");
-        }
-        std::ios::sync_with_stdio(false);
-        return aha::cli::run_verify(a.verify, std::cout);
-    }
     if (a.command == "export") {
         if (a.config.empty()) throw aha::ConfigError("missing CHECKPOINT", "see aha export --help");
         if (a.out.empty()) throw aha::ConfigError("missing --out DIR", "see aha export --help");
@@ -282,15 +229,11 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    try {
-        return run(argc, argv);
-    } catch (const aha::Error& e) {
-        std::fprintf(stderr, "aha: error: %s\n", e.what());
-        if (!e.hint().empty()) std::fprintf(stderr, "%s\n", e.hint().c_str());
-    } catch (const c10::Error& e) {
-        std::fprintf(stderr, "aha: internal error: %s\n", e.what_without_backtrace());
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "aha: error: %s\n", e.what());
-    }
-    return 2;
+    return aha::cli::report_errors([&] {
+        try {
+            return run(argc, argv);
+        } catch (const c10::Error& e) {  // LibTorch's own message, without its C++ backtrace
+            throw aha::Error(std::string("internal error: ") + e.what_without_backtrace());
+        }
+    });
 }

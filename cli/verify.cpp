@@ -1,14 +1,27 @@
 // `aha verify math`; see verify.h.
 #include "cli/verify.h"
 
+#include <cstdio>
 #include <fstream>
 #include <ostream>
 
+#include "cli/args.h"
 #include "core/error.h"
 
 namespace aha::cli {
 
 namespace {
+
+const char* kVerifyHelp =
+    "usage: aha verify math (--jsonl FILE | --gold TEXT --pred TEXT) [options]\n"
+    "Grades predictions (an answer, or a whole completion) against gold answers. Writes one JSON line per input,\n"
+    "in order: correct, answer_found, extracted_gold, extracted_pred, parsed_gold, parsed_pred, reason.\n"
+    "  --jsonl FILE        lines of {\"gold\": text, \"pred\": text}\n"
+    "  --gold/--pred TEXT  one pair\n"
+    "  --precision N       decimal places both sides are rounded to when either is a decimal (6)\n"
+    "  --rel-tol X         relative tolerance of numeric comparisons (radicals, pi; 1e-40)\n"
+    "  --not-strict        a prediction may rename the gold's variables\n"
+    "  --relation-as-set   a predicted inequality may match a gold interval\n";
 
 void require_utf8(const std::string& text, const std::string& what) {
     try {
@@ -53,6 +66,56 @@ int run_verify(const VerifyOptions& o, std::ostream& out) {
         write(out, verify_math(j["gold"].get<std::string>(), j["pred"].get<std::string>(), o.math));
     }
     return 0;
+}
+
+int verify_command(int argc, char** argv, std::ostream& out) {
+    VerifyOptions o;
+    std::string verifier;
+    bool help = false;
+    auto& compare = o.math.compare;
+    for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i];
+        auto value = [&]() -> std::string {
+            if (i + 1 >= argc) throw ConfigError(arg + ": missing value");
+            return argv[++i];
+        };
+        if (arg == "--help" || arg == "-h") {
+            help = true;
+        } else if (arg == "--jsonl") {
+            o.jsonl = value();
+        } else if (arg == "--gold") {
+            o.gold = value();
+        } else if (arg == "--pred") {
+            o.pred = value();
+        } else if (arg == "--precision") {
+            const double p = to_number(arg, value());
+            if (p != static_cast<int>(p) || p < 0 || p > 30) throw ConfigError("--precision: expected an integer in 0..30");
+            compare.float_rounding = static_cast<int>(p);
+        } else if (arg == "--rel-tol") {
+            compare.rel_tol = to_number(arg, value());
+            if (!(compare.rel_tol > 0 && compare.rel_tol < 1)) throw ConfigError("--rel-tol: expected in (0, 1)");
+        } else if (arg == "--not-strict") {
+            compare.strict = false;
+        } else if (arg == "--relation-as-set") {
+            compare.relation_as_set = true;
+        } else if (!arg.empty() && arg[0] == '-') {
+            throw ConfigError("unknown option " + arg + " for 'aha verify'", "see aha verify --help");
+        } else if (verifier.empty()) {
+            verifier = arg;
+        } else {
+            throw ConfigError("unexpected argument " + arg, "see aha verify --help");
+        }
+    }
+    if (help) {
+        std::fputs(kVerifyHelp, stdout);
+        return 0;
+    }
+    if (verifier != "math") {
+        throw ConfigError(verifier.empty() ? "missing the verifier: expected 'aha verify math'"
+                                           : "unknown verifier '" + verifier + "'; valid: math",
+                          "see aha verify --help");
+    }
+    return run_verify(o, out);
 }
 
 }  // namespace aha::cli

@@ -20,4 +20,7 @@ struct VerifyOptions {
 // Writes the verdicts; a malformed input line is an error naming FILE:LINE and what was expected.
 int run_verify(const VerifyOptions& options, std::ostream& out);
 
+// `aha verify ARGS...` (argv[0] is "verify"): parses the flags, prints help or runs. Throws aha::Error.
+int verify_command(int argc, char** argv, std::ostream& out);
+
 }  // namespace aha::cli

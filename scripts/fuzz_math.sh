@@ -10,12 +10,12 @@ out=build-fuzz
 mkdir -p "$out/corpus" "$out/findings"
 CXX=${CXX_FUZZ:-$(command -v clang++ || command -v clang++-14)}
 [ -n "$CXX" ] || { echo "fuzz_math.sh: needs clang++ (scripts/setup.sh installs it)"; exit 1; }
-sources=(verifiers/math/expr.cpp verifiers/math/normalize.cpp verifiers/math/lexer.cpp verifiers/math/parser.cpp verifiers/math/evaluate.cpp
+sources=(verifiers/math/expr.cpp verifiers/math/normalize.cpp verifiers/math/lexer.cpp verifiers/math/parser.cpp verifiers/math/bigcomplex.cpp verifiers/math/evaluate.cpp verifiers/math/surd.cpp
          verifiers/math/compare.cpp verifiers/math/extract.cpp verifiers/math/verify.cpp tests/verifiers/math_fuzz.cpp)
 if [ ! -x "$out/math_fuzz" ] || [ -n "$(find "${sources[@]}" verifiers/math -newer "$out/math_fuzz" -print -quit)" ]; then
     echo "[fuzz] building $out/math_fuzz"
     "$CXX" -std=c++17 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I. \
-        "${sources[@]}" -lgmpxx -lgmp -o "$out/math_fuzz"
+        "${sources[@]}" -lgmpxx -lmpc -lmpfr -lgmp -o "$out/math_fuzz"
 fi
 cp tests/data/math_fuzz_regressions/* "$out/corpus/"
 python3 - "$out/corpus" <<'PY'

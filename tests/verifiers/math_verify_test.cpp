@@ -9,6 +9,7 @@
 #include <iterator>
 
 #include "verifiers/math/parser.h"
+#include "verifiers/math/surd.h"
 
 namespace aha::verifiers::math {
 namespace {
@@ -53,6 +54,59 @@ TEST(MathVerifyTest, EquivalentFormsMatch) {
     EXPECT_TRUE(same("1000", "1,000"));
     EXPECT_TRUE(same("x < 2", "2 > x"));
     EXPECT_TRUE(same("y = 2x + 1", "2x - y + 1 = 0"));
+}
+
+// Values that leave the rationals are compared with 256-bit numerics: identities hold through
+// cancellations long double loses, and near-identities a 1e-14 tolerance would accept are told apart.
+TEST(MathVerifyTest, HighPrecisionNumerics) {
+    EXPECT_TRUE(same("\\sqrt{2}+\\sqrt{3}", "\\sqrt{5+2\\sqrt{6}}"));
+    EXPECT_TRUE(same("\\frac{1}{\\sqrt{2}-1}", "1+\\sqrt{2}"));
+    EXPECT_TRUE(same("\\sqrt{2}", "(10^{30}+\\sqrt{2})-10^{30}"));           // 30 digits cancel
+    EXPECT_TRUE(same("\\sqrt[3]{-8}+\\sqrt{2}", "\\sqrt{2}-2"));               // a real odd root
+    EXPECT_TRUE(same("\\sin\\frac{\\pi}{12}", "\\frac{\\sqrt{6}-\\sqrt{2}}{4}"));
+    EXPECT_TRUE(same("\\log_2 8 + \\pi", "3+\\pi"));
+    EXPECT_TRUE(same("e^{i\\pi}+\\sqrt{2}", "\\sqrt{2}-1"));
+    EXPECT_FALSE(same("e^{\\pi\\sqrt{163}}", "640320^{3}+744"));               // 7.5e-13 apart
+    EXPECT_FALSE(same("10^{20}+\\sqrt{2}", "10^{20}+\\sqrt{3}"));
+    EXPECT_FALSE(same("\\sqrt{2}", "\\sqrt{2}+10^{-30}"));
+    EXPECT_FALSE(same("\\pi", "\\frac{355}{113}"));
+    // The tolerance is the user's: a loose one accepts the near-identity.
+    MathVerifyOptions loose;
+    loose.compare.rel_tol = 1e-20;
+    EXPECT_TRUE(verify_math("e^{\\pi\\sqrt{163}}", "640320^{3}+744", loose).correct);
+    // Decimals still round to the gold's precision rule, computed at 256 bits.
+    EXPECT_TRUE(same("\\sqrt{2}", "1.414214"));
+    EXPECT_FALSE(same("\\sqrt{2}", "1.414213"));
+}
+
+// Sums of rational multiples of square roots and powers of pi are decided exactly, by canonical form.
+TEST(MathVerifyTest, ExactRadicalRules) {
+    auto form = [](const std::string& s) {
+        ParseResult r = parse_latex(s);
+        EXPECT_TRUE(r.expr) << s;
+        Budget budget;
+        return r.expr ? surd_value(*r.expr, budget) : std::nullopt;
+    };
+    EXPECT_EQ(form("2\\sqrt{2}"), form("\\sqrt{8}"));
+    EXPECT_EQ(form("\\sqrt{\\frac{3}{4}}\\pi"), form("\\frac{\\pi\\sqrt{3}}{2}"));
+    EXPECT_EQ(form("\\frac{1}{\\sqrt{2}-1}"), form("1+\\sqrt{2}"));
+    EXPECT_EQ(form("(\\sqrt{2}+\\sqrt{3})^2"), form("5+2\\sqrt{6}"));
+    EXPECT_EQ(form("\\frac{\\sqrt{6}}{\\sqrt{3}\\pi^{-2}}"), form("\\sqrt{2}\\pi^2"));
+    EXPECT_EQ(form("\\sqrt{3 \\cdot 10007^2}"), form("10007\\sqrt{3}"));  // a square of a prime past the trial bound
+    EXPECT_NE(form("\\sqrt{12}"), form("2\\sqrt{3}+10^{-50}"));
+    const Surd two_root_two = *form("2\\sqrt{2}");
+    ASSERT_EQ(two_root_two.size(), 1u);
+    EXPECT_EQ(two_root_two.begin()->first.first, 2);   // radicand
+    EXPECT_EQ(two_root_two.begin()->second, 2);        // coefficient
+    // Outside the form: left to the numeric comparison.
+    EXPECT_FALSE(form("\\sqrt[3]{2}"));
+    EXPECT_FALSE(form("\\sqrt{1+\\sqrt{2}}"));
+    EXPECT_FALSE(form("\\ln 2"));
+    // A difference of 1e-50 is below any numeric tolerance; the exact rule still sees it.
+    MathVerifyOptions loose;
+    loose.compare.rel_tol = 1e-20;
+    EXPECT_FALSE(verify_math("\\sqrt{12}", "2\\sqrt{3}+10^{-50}", loose).correct);
+    EXPECT_TRUE(verify_math("\\sqrt{12}", "2\\sqrt{3}", loose).correct);
 }
 
 // Causes of misses found on the generated corpus (scripts/bench/math_verify.py).
@@ -125,7 +179,9 @@ TEST(MathVerifyTest, HostileInputsEndQuicklyWithoutCrashing) {
         "5^{5^{5^{5^5}}}", "1000!", "100000!", "\\binom{100000}{50000}", std::string(100000, '9'),
         "\\frac{\\frac{\\frac{\\frac{1", "}}}}{", "\\boxed{}", "\\boxed{", std::string(5000, '(') + "1",
         std::string(3000, '-') + "1", "2^{2^{2^{2^{2^{2^{2}}}}}}", "\\sqrt[0]{2}", "1/0", "0^{-1}", "(-8)^{1/3}",
-        "\\begin{pmatrix}1&2\\\\3\\end{pmatrix}", "\xff\xfe"};
+        "\\begin{pmatrix}1&2\\\\3\\end{pmatrix}", "\xff\xfe",
+        "(\\sqrt{2}+\\sqrt{3}+\\sqrt{5}+\\sqrt{7}+\\sqrt{11}+\\sqrt{13}+\\pi)^{32}", "\\sqrt{" + std::string(300, '7') + "}",
+        "e^{e^{e^{e^{e^{10}}}}}", "\\sin(10^{100})"};
     // Extraction scans stay linear: openers without closers, and long runs of boxes.
     std::vector<std::string> scans(5);
     for (int i = 0; i < 30000; ++i) scans[0] += "\\(", scans[1] += "\\[", scans[2] += "$$", scans[3] += "\\boxed{1} and ";

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "verifiers/math/surd.h"
+
 namespace aha::verifiers::math {
 
 namespace {
@@ -323,35 +325,30 @@ class Comparer {
     }
 
     // Random evaluation points for the free symbols of both sides (deterministic).
-    std::vector<std::map<std::string, Complex>> points(const Expr& a, const Expr& b) {
-        std::map<std::string, Complex> syms;
+    std::vector<NumericEnv> points(const Expr& a, const Expr& b) {
+        Symbols syms;
         free_symbols(a, syms);
         free_symbols(b, syms);
-        std::vector<std::map<std::string, Complex>> out;
+        std::vector<NumericEnv> out;
         uint64_t state = 0x9E3779B97F4A7C15ull;
         // Six points in (0.3, 2.7), then six in (3, 27) for expressions defined only for larger values
         // (sqrt(n - 1), log(x - 2)); points where either side cannot be evaluated are skipped.
         const int n = syms.empty() ? 1 : 12;
         for (int k = 0; k < n; ++k) {
-            std::map<std::string, Complex> env;
+            NumericEnv env;
             const long double lo = k < 6 ? 0.3L : 3.0L, width = k < 6 ? 2.4L : 24.0L;
-            for (const auto& [name, unused] : syms) {
+            for (const auto& name : syms) {
                 state = state * 6364136223846793005ull + 1442695040888963407ull;
-                env[name] = Complex(lo + width * static_cast<long double>(state >> 11) / 9007199254740992.0L);
+                env[name] = BigComplex(lo + width * static_cast<long double>(state >> 11) / 9007199254740992.0L);
             }
             out.push_back(env);
         }
         return out;
     }
 
-    static bool close(Complex a, Complex b, double tol) {
-        long double scale = std::max({1.0L, std::abs(a), std::abs(b)});
-        return std::abs(a - b) <= tol * scale;
-    }
-
     // dp = c * dg for one constant c (sign: 0 any nonzero c, +1 c > 0, -1 c < 0), checked at random points.
     // Six random rational points for these symbols (deterministic).
-    static std::vector<RationalEnv> rational_points(const std::map<std::string, Complex>& syms) {
+    static std::vector<RationalEnv> rational_points(const Symbols& syms) {
         uint64_t state = 0xD1B54A32D192ED03ull;
         auto draw = [&state](uint64_t n) {
             state = state * 6364136223846793005ull + 1442695040888963407ull;
@@ -359,7 +356,7 @@ class Comparer {
         };
         std::vector<RationalEnv> out(6);
         for (auto& env : out) {
-            for (const auto& [name, unused] : syms) {
+            for (const auto& name : syms) {
                 env[name] = mpq_class(draw(89) + 2, draw(12) + 1);
                 env[name].canonicalize();
             }
@@ -369,7 +366,7 @@ class Comparer {
 
     // Exactly: dp = c * dg at rational points (nullopt when either side is not rational there).
     std::optional<bool> exact_proportional(const Expr& dg, const Expr& dp, int sign) {
-        std::map<std::string, Complex> syms;
+        Symbols syms;
         free_symbols(dg, syms);
         free_symbols(dp, syms);
         std::optional<mpq_class> ratio;
@@ -390,33 +387,35 @@ class Comparer {
 
     bool proportional(const Expr& dg, const Expr& dp, int sign) {
         if (std::optional<bool> exact = exact_proportional(dg, dp, sign)) return *exact;
-        std::optional<Complex> ratio;
+        std::optional<BigComplex> ratio;
+        const BigComplex zero(0);
         for (const auto& env : points(dg, dp)) {
             auto a = numeric_value(dg, env, b_), c = numeric_value(dp, env, b_);
-            if (!a || !c || !std::isfinite(std::abs(*a)) || !std::isfinite(std::abs(*c))) return false;
-            if (std::abs(*a) < 1e-12L || std::abs(*c) < 1e-12L) {
-                if (std::abs(*a) < 1e-12L && std::abs(*c) < 1e-12L) continue;
+            if (!a || !c || !a->finite() || !c->finite()) return false;
+            const bool za = BigComplex::close(*a, zero, o_.rel_tol), zc = BigComplex::close(*c, zero, o_.rel_tol);
+            if (za || zc) {
+                if (za && zc) continue;
                 return false;
             }
-            Complex r = *c / *a;
-            if (ratio && !close(*ratio, r, 1e-9)) return false;
+            BigComplex r = *c / *a;
+            if (ratio && !BigComplex::close(*ratio, r, o_.rel_tol)) return false;
             ratio = r;
         }
         if (!ratio) return true;
-        if (sign != 0 && (std::abs(ratio->imag()) > 1e-12L || ratio->real() * sign <= 0)) return false;
+        if (sign != 0 && (std::abs(ratio->im()) > 1e-30L || ratio->re() * sign <= 0)) return false;
         return true;
     }
 
     // Both sides evaluated exactly at six random rational points: true/false when every point is exact,
     // nullopt when one side is not rational there (roots, logs: the numeric path decides).
-    std::optional<bool> exact_at_points(const Expr& g, const Expr& p, const std::map<std::string, Complex>& gs,
-                                        const std::map<std::string, Complex>& ps, bool renamed) {
+    std::optional<bool> exact_at_points(const Expr& g, const Expr& p, const Symbols& gs, const Symbols& ps,
+                                        bool renamed) {
         for (const RationalEnv& genv : rational_points(gs)) {
             RationalEnv penv = genv;
             if (renamed) {
                 penv.clear();
                 auto gi = genv.begin();
-                for (const auto& [name, unused] : ps) penv[name] = (gi++)->second;
+                for (const auto& name : ps) penv[name] = (gi++)->second;
             }
             auto a = exact_value(g, b_, &genv);
             auto c = a ? exact_value(p, b_, &penv) : std::nullopt;
@@ -438,13 +437,18 @@ class Comparer {
             if (decimal) return round_decimal(*eg, o_.float_rounding) == round_decimal(*ep, o_.float_rounding) || fail("values differ");
             return *eg == *ep || fail("values differ");
         }
+        // Sums of rational multiples of square roots and powers of pi compare exactly in canonical form.
+        if (!decimal) {
+            auto sg = surd_value(g, b_), sp = sg ? surd_value(p, b_) : std::nullopt;
+            if (sg && sp) return *sg == *sp || fail("values differ (exact radicals)");
+        }
         auto envs = points(g, p);
-        std::map<std::string, Complex> gs, ps;
+        Symbols gs, ps;
         free_symbols(g, gs);
         free_symbols(p, ps);
         if (gs.size() != ps.size()) return fail("different variables");
         bool renamed = false;
-        for (const auto& [name, unused] : gs) {
+        for (const auto& name : gs) {
             if (!ps.count(name)) renamed = true;
         }
         if (renamed && o_.strict) return fail("different variables");
@@ -459,20 +463,18 @@ class Comparer {
             auto a = numeric_value(g, env, b_);
             if (renamed) {  // not strict: the prediction's variables, in name order, take the gold's values
                 auto gi = gs.begin();
-                for (const auto& [name, unused] : ps) env[name] = env[(gi++)->first];
+                for (const auto& name : ps) env[name] = env[*gi++];
             }
             auto c = numeric_value(p, env, b_);
             if (!a || !c) {
                 if (gs.empty() || b_.exhausted()) return fail("cannot evaluate");
                 continue;  // outside a domain (floor of a complex value): another point
             }
-            if (!std::isfinite(std::abs(*a)) || !std::isfinite(std::abs(*c))) continue;
+            if (!a->finite() || !c->finite()) continue;
             ++compared;
             if (decimal && gs.empty()) {
-                long double k = std::pow(10.0L, o_.float_rounding);
-                auto rounded = [&](Complex z) { return Complex(std::nearbyint(z.real() * k), std::nearbyint(z.imag() * k)); };
-                if (rounded(*a) != rounded(*c)) return fail("values differ after rounding");
-            } else if (!close(*a, *c, o_.rel_tol)) {
+                if (!BigComplex::equal_rounded(*a, *c, o_.float_rounding)) return fail("values differ after rounding");
+            } else if (!BigComplex::close(*a, *c, o_.rel_tol)) {
                 return fail(gs.empty() ? "values differ" : "differ at a random point");
             }
         }

@@ -15,10 +15,11 @@ struct CompareOptions {
     // A decimal on either side: both values rounded half-to-even to this many decimal places (math-verify's
     // float_rounding), so 1/3 equals 0.333333 but not 0.3333.
     int float_rounding = 6;
-    // Values without decimals that are not exact rationals (radicals, pi), evaluated in long double (64-bit
-    // mantissa): |a - b| <= rel_tol * max(1, |a|, |b|). Tight enough that sqrt(2) * 10^12 + 1 is not
-    // sqrt(2) * 10^12; loose enough for the rounding of a few dozen operations.
-    double rel_tol = 1e-14;
+    // Values without decimals that are not exact rationals (radicals, pi), evaluated with 256-bit
+    // mantissas (~77 digits): |a - b| <= rel_tol * max(1, |a|, |b|). Tight enough that e^(pi sqrt(163))
+    // is not the integer 640320^3 + 744 (3e-30 apart, relative); loose enough for the rounding of
+    // thousands of operations and cancellations of 30 digits.
+    double rel_tol = 1e-40;
     // false: the prediction may name its variables differently (f(y) for f(x)) when there is one of each.
     bool strict = true;
     // A gold inequality always matches the interval it describes (0 < x < 1 against (0, 1)); with this,

@@ -44,27 +44,20 @@ std::optional<mpq_class> exact_power(const mpq_class& base, const mpq_class& exp
     return r;
 }
 
-long double to_long_double(const mpq_class& q) {
-    if (q.get_num().fits_slong_p() && q.get_den().fits_slong_p()) {
-        return static_cast<long double>(q.get_num().get_si()) / static_cast<long double>(q.get_den().get_si());
-    }
-    return static_cast<long double>(q.get_d());
-}
-
 }  // namespace
 
 // A finite sum or product over integer bounds (each term spends budget); nullopt for infinite or symbolic
 // bounds and for non-integer ones.
-std::optional<Complex> series(const Expr& e, const std::map<std::string, Complex>& env, Budget& budget) {
+std::optional<BigComplex> series(const Expr& e, const NumericEnv& env, Budget& budget) {
     auto lo = numeric_value(*e.args[2], env, budget), hi = lo ? numeric_value(*e.args[3], env, budget) : std::nullopt;
-    if (!hi || lo->imag() != 0 || hi->imag() != 0 || !std::isfinite(lo->real()) || !std::isfinite(hi->real())) return std::nullopt;
-    const long double a = lo->real(), b = hi->real();
+    if (!hi || !lo->real() || !hi->real() || !lo->finite() || !hi->finite()) return std::nullopt;
+    const long double a = lo->re(), b = hi->re();
     if (a != std::round(a) || b != std::round(b) || b - a > 1e6L) return std::nullopt;
     const bool sum = e.name == "sum";
-    Complex acc = sum ? 0 : 1;
-    std::map<std::string, Complex> inner = env;
+    BigComplex acc(sum ? 0 : 1);
+    NumericEnv inner = env;
     for (long double k = a; k <= b; k += 1) {
-        inner[e.args[1]->name] = Complex(k);
+        inner[e.args[1]->name] = BigComplex(k);
         auto t = numeric_value(*e.args[0], inner, budget);
         if (!t) return std::nullopt;
         acc = sum ? acc + *t : acc * *t;
@@ -179,10 +172,10 @@ std::optional<mpq_class> exact_value(const Expr& e, Budget& budget, const Ration
     }
 }
 
-void free_symbols(const Expr& e, std::map<std::string, Complex>& out) {
-    if (e.op == Op::kSymbol) out.emplace(e.name, Complex(0));
+void free_symbols(const Expr& e, Symbols& out) {
+    if (e.op == Op::kSymbol) out.insert(e.name);
     if (e.op == Op::kFunction && (e.name == "sum" || e.name == "prod")) {
-        std::map<std::string, Complex> body;
+        Symbols body;
         free_symbols(*e.args[0], body);
         body.erase(e.args[1]->name);
         out.insert(body.begin(), body.end());
@@ -192,17 +185,17 @@ void free_symbols(const Expr& e, std::map<std::string, Complex>& out) {
     for (const auto& a : e.args) free_symbols(*a, out);
 }
 
-std::optional<Complex> numeric_value(const Expr& e, const std::map<std::string, Complex>& env, Budget& budget) {
+std::optional<BigComplex> numeric_value(const Expr& e, const NumericEnv& env, Budget& budget) {
     if (!budget.spend()) return std::nullopt;
     auto arg = [&](size_t i) { return numeric_value(*e.args[i], env, budget); };
     switch (e.op) {
         case Op::kNumber:
-            return Complex(to_long_double(e.number));
+            return BigComplex(e.number);
         case Op::kConstant:
-            if (e.name == "pi") return Complex(3.141592653589793238462643383279502884L);
-            if (e.name == "e") return Complex(2.718281828459045235360287471352662498L);
-            if (e.name == "i") return Complex(0, 1);
-            if (e.name == "inf") return Complex(HUGE_VALL);
+            if (e.name == "pi") return BigComplex::pi();
+            if (e.name == "e") return BigComplex::euler();
+            if (e.name == "i") return BigComplex(0, 1);
+            if (e.name == "inf") return BigComplex::infinity();
             return std::nullopt;
         case Op::kSymbol: {
             auto it = env.find(e.name);
@@ -211,7 +204,7 @@ std::optional<Complex> numeric_value(const Expr& e, const std::map<std::string, 
         }
         case Op::kAdd:
         case Op::kMul: {
-            Complex acc = e.op == Op::kAdd ? 0 : 1;
+            BigComplex acc(e.op == Op::kAdd ? 0 : 1);
             for (size_t i = 0; i < e.args.size(); ++i) {
                 auto v = arg(i);
                 if (!v) return std::nullopt;
@@ -222,63 +215,30 @@ std::optional<Complex> numeric_value(const Expr& e, const std::map<std::string, 
         case Op::kPow: {
             auto b = arg(0), x = b ? arg(1) : std::nullopt;
             if (!x) return std::nullopt;
-            // Real roots of negative numbers for odd roots ((-8)^(1/3) = -2), as answers mean them.
-            if (b->imag() == 0 && x->imag() == 0 && b->real() < 0) {
-                long double inv = 1.0L / x->real();
-                long double r = std::round(inv);
-                if (std::abs(inv - r) < 1e-12L && std::fmod(std::abs(r), 2.0L) == 1.0L) {
-                    return Complex(-std::pow(-b->real(), x->real()));
-                }
-                long double xr = std::round(x->real());
-                if (std::abs(x->real() - xr) < 1e-15L) return Complex(std::pow(b->real(), xr));
-            }
-            if (b->imag() == 0 && x->imag() == 0 && b->real() >= 0) return Complex(std::pow(b->real(), x->real()));
-            return std::pow(*b, *x);
+            return BigComplex::pow(*b, *x);
         }
         case Op::kFactorial: {
             auto v = arg(0);
-            if (!v || v->imag() != 0) return std::nullopt;
-            return Complex(std::tgamma(v->real() + 1));
+            if (!v) return std::nullopt;
+            return BigComplex::apply("factorial", *v);
         }
         case Op::kPercent: {
             auto v = arg(0);
             if (!v) return std::nullopt;
-            return *v / 100.0L;
+            return *v / BigComplex(100);
         }
         case Op::kFunction: {
             if (e.name == "sum" || e.name == "prod") return series(e, env, budget);
-            std::vector<Complex> v;
+            std::vector<BigComplex> v;
             for (size_t i = 0; i < e.args.size(); ++i) {
                 auto x = arg(i);
                 if (!x) return std::nullopt;
                 v.push_back(*x);
             }
-            const std::string& f = e.name;
-            if (v.size() == 2 && f == "log") return std::log(v[0]) / std::log(v[1]);
-            if (v.size() == 2 && f == "binom" && v[0].imag() == 0 && v[1].imag() == 0) {
-                long double n = v[0].real(), k = v[1].real();
-                return Complex(std::exp(std::lgamma(n + 1) - std::lgamma(k + 1) - std::lgamma(n - k + 1)));
-            }
+            if (v.size() == 2 && e.name == "log") return BigComplex::log_base(v[0], v[1]);
+            if (v.size() == 2 && e.name == "binom") return BigComplex::binomial(v[0], v[1]);
             if (v.size() != 1) return std::nullopt;
-            const Complex z = v[0];
-            if (f == "log") return std::log(z);
-            if (f == "sin") return std::sin(z);
-            if (f == "cos") return std::cos(z);
-            if (f == "tan") return std::tan(z);
-            if (f == "cot") return 1.0L / std::tan(z);
-            if (f == "sec") return 1.0L / std::cos(z);
-            if (f == "csc") return 1.0L / std::sin(z);
-            if (f == "arcsin") return std::asin(z);
-            if (f == "arccos") return std::acos(z);
-            if (f == "arctan") return std::atan(z);
-            if (f == "sinh") return std::sinh(z);
-            if (f == "cosh") return std::cosh(z);
-            if (f == "tanh") return std::tanh(z);
-            if (f == "exp") return std::exp(z);
-            if (f == "abs") return Complex(std::abs(z));
-            if (f == "floor" && z.imag() == 0) return Complex(std::floor(z.real()));
-            if (f == "ceil" && z.imag() == 0) return Complex(std::ceil(z.real()));
-            return std::nullopt;
+            return BigComplex::apply(e.name, v[0]);
         }
         default:
             return std::nullopt;

@@ -1,0 +1,17 @@
+// What every `aha` program shares, with no LibTorch: numeric flag values and the one-line error report.
+#pragma once
+
+#include <functional>
+#include <string>
+
+namespace aha::cli {
+
+// The flag's value as a number (or an integer); anything else is a ConfigError naming the flag.
+double to_number(const std::string& flag, const std::string& text);
+int to_int(const std::string& flag, const std::string& text);
+
+// Runs `body` and returns its exit code; an error is printed as "aha: error: ..." (plus its hint) on
+// stderr and gives exit code 2.
+int report_errors(const std::function<int()>& body);
+
+}  // namespace aha::cli

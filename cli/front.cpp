@@ -1,0 +1,45 @@
+// The `aha` command. `aha verify` runs here, in a program that does not link LibTorch: loading LibTorch
+// costs ~0.4 s per process, more than grading a few thousand answers, and graders are run often (one
+// call per reward batch, in scripts, from other languages). Every other command needs LibTorch and is
+// handed, with the same arguments, to `aha-torch` beside this program (cli/main.cpp).
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "cli/args.h"
+#include "cli/verify.h"
+#include "core/error.h"
+
+namespace {
+
+// The directory of this executable (not argv[0], which may be a bare name found on PATH).
+std::string own_directory() {
+    std::vector<char> buf(4096);
+    const ssize_t n = readlink("/proc/self/exe", buf.data(), buf.size() - 1);
+    if (n <= 0) throw aha::IoError(std::string("/proc/self/exe: cannot read (") + std::strerror(errno) + ")");
+    std::string path(buf.data(), static_cast<size_t>(n));
+    return path.substr(0, path.rfind('/'));
+}
+
+int run(int argc, char** argv) {
+    if (argc >= 2 && std::string(argv[1]) == "verify") {
+        std::ios::sync_with_stdio(false);
+        return aha::cli::verify_command(argc - 1, argv + 1, std::cout);
+    }
+    const std::string torch = own_directory() + "/aha-torch";
+    std::fflush(nullptr);
+    execv(torch.c_str(), argv);
+    throw aha::IoError(torch + ": cannot run (" + std::strerror(errno) + ")",
+                       "aha-torch is built beside aha (scripts/build.sh); it runs every command but verify");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    return aha::cli::report_errors([&] { return run(argc, argv); });
+}
