@@ -120,6 +120,12 @@ TEST(MathVerifyTest, CorpusFindings) {
     EXPECT_TRUE(same("x = \\ln 2 + i\\frac{\\pi}{3}", "\\ln 2 + \\frac{i\\pi}{3}"));
     EXPECT_TRUE(same("m_{\\max}", "m_{\\max }"));                              // a command in a subscript
     EXPECT_TRUE(same("90^{\\prime\\prime}", "90^{\\prime \\prime}"));
+    // A one-letter unit is stripped after a constant only; in an expression it is a variable.
+    EXPECT_TRUE(same("5", "5 m"));
+    EXPECT_TRUE(same("\\frac{1}{2}", "\\frac{1}{2}\\,g"));
+    EXPECT_FALSE(same("x+5m", "x+5"));
+    EXPECT_TRUE(same("6m", "x = 6m"));
+    EXPECT_FALSE(same("3y", "3 g"));
     // One equation of a set of two is not the set (the values 90 = 90 do not make them equal).
     EXPECT_FALSE(same("\\angle B E A_{1}=90,\\angle A E B_{1}=90", "$\\angle A E B_{1}=90$"));
     // A box that does not parse is never graded by a number inside it.

@@ -59,6 +59,18 @@ bool strip_trailing_text(std::string& s) {
     return false;
 }
 
+// True when `s` has a letter outside the names of backslash commands (\frac, \sqrt).
+bool has_variable(const std::string& s) {
+    for (size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '\\') {
+            while (i + 1 < s.size() && std::isalpha(static_cast<unsigned char>(s[i + 1]))) ++i;
+        } else if (std::isalpha(static_cast<unsigned char>(s[i]))) {
+            return true;
+        }
+    }
+    return false;
+}
+
 // Removes a trailing unit word (or its plural) that follows a number, a closing brace or a space.
 bool strip_trailing_unit(std::string& s) {
     std::string t = trim(s);
@@ -85,6 +97,10 @@ bool strip_trailing_unit(std::string& s) {
     char last = rest.back();
     if (!(std::isdigit(static_cast<unsigned char>(last)) || last == '}' || last == ')' || last == '.')) return false;
     if (!(before == ' ' || std::isdigit(static_cast<unsigned char>(before)) || before == '}')) return false;
+    // A one-letter unit (m, g) only after a constant: in "x + 5m" the m is a variable, in "x = 5m" a unit.
+    if (lower.size() == 1 && has_variable(rest.substr(rest.rfind('=') == std::string::npos ? 0 : rest.rfind('=') + 1))) {
+        return false;
+    }
     s = rest;
     return true;
 }
