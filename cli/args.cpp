@@ -25,6 +25,11 @@ int to_int(const std::string& flag, const std::string& text) {
     return static_cast<int>(v);
 }
 
+std::string flag_value(int argc, char** argv, int& i) {
+    if (i + 1 >= argc) throw ConfigError(std::string(argv[i]) + ": missing value");
+    return argv[++i];
+}
+
 int report_errors(const std::function<int()>& body) {
     try {
         return body();

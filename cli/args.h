@@ -10,6 +10,9 @@ namespace aha::cli {
 double to_number(const std::string& flag, const std::string& text);
 int to_int(const std::string& flag, const std::string& text);
 
+// The value after the flag argv[i] (advancing i), or a ConfigError naming the flag.
+std::string flag_value(int argc, char** argv, int& i);
+
 // Runs `body` and returns its exit code; an error is printed as "aha: error: ..." (plus its hint) on
 // stderr and gives exit code 2.
 int report_errors(const std::function<int()>& body);

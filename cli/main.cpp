@@ -33,6 +33,7 @@ const char* kUsage =
     "  tokenize --tokenizer PATH [--jsonl] [--add-special-tokens] [--decode [--skip-special-tokens]]\n"
     "                                                   encode stdin lines to token ids (or decode)\n"
     "  verify math (--jsonl FILE | --gold G --pred P)   grade answers with the math verifier\n"
+    "  verify code --jsonl FILE                         run programs against their tests in the sandbox\n"
     "\n"
     "Run 'aha <command> --help' for details.\n";
 

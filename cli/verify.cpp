@@ -1,4 +1,4 @@
-// `aha verify math`; see verify.h.
+// `aha verify math` (and the dispatch to `aha verify code`); see verify.h.
 #include "cli/verify.h"
 
 #include <cstdio>
@@ -6,6 +6,7 @@
 #include <ostream>
 
 #include "cli/args.h"
+#include "cli/verify_code.h"
 #include "core/error.h"
 
 namespace aha::cli {
@@ -14,6 +15,7 @@ namespace {
 
 const char* kVerifyHelp =
     "usage: aha verify math (--jsonl FILE | --gold TEXT --pred TEXT) [options]\n"
+    "       aha verify code --jsonl FILE [options]   (programs against tests in the sandbox; aha verify code --help)\n"
     "Grades predictions (an answer, or a whole completion) against gold answers. Writes one JSON line per input,\n"
     "in order: correct, answer_found, extracted_gold, extracted_pred, parsed_gold, parsed_pred, reason.\n"
     "  --jsonl FILE        lines of {\"gold\": text, \"pred\": text}\n"
@@ -69,16 +71,14 @@ int run_verify(const VerifyOptions& o, std::ostream& out) {
 }
 
 int verify_command(int argc, char** argv, std::ostream& out) {
+    if (argc >= 2 && std::string(argv[1]) == "code") return verify_code_command(argc - 1, argv + 1, out);
     VerifyOptions o;
     std::string verifier;
     bool help = false;
     auto& compare = o.math.compare;
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
-        auto value = [&]() -> std::string {
-            if (i + 1 >= argc) throw ConfigError(arg + ": missing value");
-            return argv[++i];
-        };
+        auto value = [&] { return flag_value(argc, argv, i); };
         if (arg == "--help" || arg == "-h") {
             help = true;
         } else if (arg == "--jsonl") {
@@ -112,7 +112,7 @@ int verify_command(int argc, char** argv, std::ostream& out) {
     }
     if (verifier != "math") {
         throw ConfigError(verifier.empty() ? "missing the verifier: expected 'aha verify math'"
-                                           : "unknown verifier '" + verifier + "'; valid: math",
+                                           : "unknown verifier '" + verifier + "'; valid: math, code",
                           "see aha verify --help");
     }
     return run_verify(o, out);

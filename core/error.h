@@ -34,4 +34,9 @@ class FormatError : public Error {
     using Error::Error;
 };
 
+// The code sandbox cannot run on this host (namespaces forbidden, helper missing).
+class SandboxError : public Error {
+    using Error::Error;
+};
+
 }  // namespace aha

@@ -10,7 +10,7 @@ die() { echo "[setup] error: $*" >&2; exit 1; }
 
 DEB_PACKAGES=(build-essential cmake ninja-build ccache git python3-venv
               nlohmann-json3-dev libboost-dev libboost-filesystem-dev libgtest-dev
-              pkg-config libpcre2-dev libutf8proc-dev libgmp-dev libmpfr-dev libmpc-dev
+              pkg-config libpcre2-dev libutf8proc-dev libgmp-dev libmpfr-dev libmpc-dev libseccomp-dev
               clang libclang-rt-14-dev)
 
 missing=()

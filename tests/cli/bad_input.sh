@@ -51,7 +51,14 @@ expect_error "config extends cycle" "extends cycle" "$AHA" train "$tmp/child1.js
 printf '{"gold": "1", "pred": "1"}\n{"gold": 1}\n' > "$tmp/verify.jsonl"
 expect_error "verify bad line" "$tmp/verify.jsonl:2: expected {\"gold\": text, \"pred\": text}" \
     "$AHA" verify math --jsonl "$tmp/verify.jsonl"
-expect_error "verify unknown verifier" "unknown verifier 'code'; valid: math" "$AHA" verify code --gold 1 --pred 1
+expect_error "verify unknown verifier" "unknown verifier 'lean'; valid: math, code" "$AHA" verify lean --gold 1 --pred 1
+expect_error "verify code flag" "unknown argument --gold for 'aha verify code'" "$AHA" verify code --gold 1
+printf '{"program": "print(1)", "tests": {"inputs": ["1"], "outputs": ["1"]}}\n{"program": "x", "tests": {"inputs": ["1"]}}\n' > "$tmp/code.jsonl"
+expect_error "verify code bad line" "$tmp/code.jsonl:2: tests: expected both \"inputs\" and \"outputs\"" \
+    "$AHA" verify code --jsonl "$tmp/code.jsonl"
+printf '{"program": "x", "tests": {"inputs": ["1"], "outputs": ["1"]}, "lang": "py"}\n' > "$tmp/code2.jsonl"
+expect_error "verify code unknown key" "$tmp/code2.jsonl:1: unknown key \"lang\"" "$AHA" verify code --jsonl "$tmp/code2.jsonl"
+expect_error "verify code bad reward" "aha verify code.reward: unknown 'best'" "$AHA" verify code --jsonl "$tmp/code.jsonl" --reward best
 expect_error "verify without input" "expected --jsonl FILE, or both --gold and --pred" "$AHA" verify math --gold 1
 printf '{\n  "rl": {\n    "steps": 3,\n  }\n}\n' > "$tmp/bad.json"
 expect_error "JSON syntax error" "$tmp/bad.json:4:" "$AHA" train "$tmp/bad.json"

@@ -1,0 +1,256 @@
+// The sandbox supervisor; see sandbox.h and sandbox_helper.cpp.
+#include "verifiers/code/sandbox.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/process.hpp>
+#include <boost/process/posix.hpp>
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+
+#include "core/error.h"
+
+namespace aha::verifiers::code {
+
+namespace bp = boost::process;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A fresh directory for one run: box/ holds the program's files (bound read-only at /box), root/ is the
+// mount point of the private root. Removed with everything in it.
+class RunDirectory {
+public:
+    RunDirectory() {
+        const char* base = std::getenv("TMPDIR");
+        std::string pattern = std::string(base && *base ? base : "/tmp") + "/aha-sandbox-XXXXXX";
+        if (!mkdtemp(pattern.data())) throw IoError(pattern + ": cannot create (" + std::strerror(errno) + ")");
+        path_ = pattern;
+        // World-searchable: the sandbox runs as another uid (nobody, when aha runs as root).
+        chmod(path_.c_str(), 0755);
+        fs::create_directory(box());
+        fs::create_directory(root());
+        chmod(box().c_str(), 0755);
+        chmod(root().c_str(), 0755);
+    }
+    ~RunDirectory() {
+        std::error_code ec;
+        fs::remove_all(path_, ec);
+    }
+    RunDirectory(const RunDirectory&) = delete;
+    RunDirectory& operator=(const RunDirectory&) = delete;
+
+    std::string box() const { return path_ + "/box"; }
+    std::string root() const { return path_ + "/root"; }
+
+private:
+    std::string path_;
+};
+
+std::string own_directory() {
+    std::vector<char> buf(4096);
+    const ssize_t n = readlink("/proc/self/exe", buf.data(), buf.size() - 1);
+    if (n <= 0) return "";
+    std::string p(buf.data(), static_cast<size_t>(n));
+    return p.substr(0, p.rfind('/'));
+}
+
+// This version of Boost.Process has no way to close one end of a pipe.
+void close_source(bp::pipe& p) {
+    ::close(p.native_source());
+    p.assign_source(-1);
+}
+
+void close_sink(bp::pipe& p) {
+    ::close(p.native_sink());
+    p.assign_sink(-1);
+}
+
+bool executable(const std::string& p) { return !p.empty() && access(p.c_str(), X_OK) == 0; }
+
+void set_nonblocking(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); }
+
+// The helper's status line: "exit N", "signal N" or "error MESSAGE".
+void apply_status(const std::string& line, RunResult& r) {
+    std::string s = line;
+    while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+    if (s.rfind("exit ", 0) == 0) {
+        r.status = RunResult::Status::kExited;
+        r.exit_code = std::atoi(s.c_str() + 5);
+    } else if (s.rfind("signal ", 0) == 0) {
+        r.status = RunResult::Status::kSignaled;
+        r.signal = std::atoi(s.c_str() + 7);
+    } else {
+        r.status = RunResult::Status::kSandboxError;
+        r.error = s.rfind("error ", 0) == 0 ? s.substr(6) : "the sandbox helper ended without a status";
+    }
+}
+
+}  // namespace
+
+std::string sandbox_helper_path(const SandboxOptions& o) {
+    if (!o.helper.empty()) return o.helper;
+    if (const char* env = std::getenv("AHA_SANDBOX_HELPER"); env && *env) return env;
+    const std::string beside = own_directory() + "/aha-sandbox";
+    if (executable(beside)) return beside;
+#ifdef AHA_SANDBOX_HELPER_BUILT
+    return AHA_SANDBOX_HELPER_BUILT;
+#else
+    return beside;
+#endif
+}
+
+RunResult run_sandboxed(const SandboxOptions& o, const std::map<std::string, std::string>& files,
+                        const std::vector<std::string>& argv, const std::string& stdin_data) {
+    RunResult r;
+    const auto start = std::chrono::steady_clock::now();
+    try {
+        RunDirectory dir;
+        for (const auto& [name, content] : files) {
+            std::ofstream f(dir.box() + "/" + name, std::ios::binary);
+            f << content;
+            if (!f) throw IoError(dir.box() + "/" + name + ": cannot write");
+            f.close();
+            chmod((dir.box() + "/" + name).c_str(), 0755);  // readable by the sandbox uid; a.out runs
+        }
+        const SandboxLimits& l = o.limits;
+        std::vector<std::string> args = {
+            "--box", dir.box(), "--root", dir.root(), "--cpu", std::to_string(l.cpu_seconds),
+            "--memory", std::to_string(l.memory_bytes), "--processes", std::to_string(l.processes),
+            "--open-files", std::to_string(l.open_files), "--file-size", std::to_string(l.file_size_bytes),
+            "--tmp-size", std::to_string(l.tmp_bytes)};
+        if (o.mode == "weak") args.emplace_back("--weak");
+        for (const auto& p : o.read_only) args.insert(args.end(), {"--read-only", p});
+        args.emplace_back("--");
+        args.insert(args.end(), argv.begin(), argv.end());
+
+        bp::pipe in, out, err, status;
+        bp::environment empty_env;
+        empty_env.clear();
+        bp::child child(sandbox_helper_path(o), bp::args(args), bp::std_in < in, bp::std_out > out,
+                        bp::std_err > err, bp::posix::fd.bind(3, status.native_sink()), empty_env);
+        close_source(in);
+        close_sink(out);
+        close_sink(err);
+        close_sink(status);
+        const int fin = in.native_sink(), fout = out.native_source(), ferr = err.native_source(),
+                  fstatus = status.native_source();
+        for (int fd : {fin, fout, ferr, fstatus}) set_nonblocking(fd);
+        bool in_open = true;
+        if (stdin_data.empty()) {
+            close_sink(in);
+            in_open = false;
+        }
+        size_t fed = 0;
+        std::string status_line;
+        bool out_open = true, err_open = true, status_open = true, killed = false;
+        auto deadline = start + std::chrono::duration<double>(l.wall_seconds);
+        // Once the helper has reported, output still held open by a leftover process (weak mode) is
+        // drained for a moment, not waited for.
+        bool reported = false;
+        char buf[65536];
+        while ((out_open || err_open || status_open) && !killed) {
+            const auto now = std::chrono::steady_clock::now();
+            if (!status_open && !reported) {
+                reported = true;
+                deadline = std::min(deadline, now + std::chrono::duration<double>(0.2));
+            }
+            if (now >= deadline) {
+                if (reported) break;
+                r.status = RunResult::Status::kTimeout;
+                killed = true;
+                break;
+            }
+            pollfd fds[4];
+            int n = 0;
+            auto add = [&](int fd, short events) { fds[n++] = pollfd{fd, events, 0}; };
+            if (out_open) add(fout, POLLIN);
+            if (err_open) add(ferr, POLLIN);
+            if (status_open) add(fstatus, POLLIN);
+            if (in_open) add(fin, POLLOUT);
+            const int wait_ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count()) + 1;
+            if (poll(fds, static_cast<nfds_t>(n), wait_ms) < 0 && errno != EINTR) throw IoError("poll failed");
+            for (int k = 0; k < n; ++k) {
+                if (!fds[k].revents) continue;
+                const int fd = fds[k].fd;
+                if (fd == fin) {
+                    const ssize_t w = write(fin, stdin_data.data() + fed, stdin_data.size() - fed);
+                    if (w > 0) fed += static_cast<size_t>(w);
+                    if (w < 0 && errno != EAGAIN) fed = stdin_data.size();  // the program closed stdin
+                    if (fed >= stdin_data.size()) {
+                        close_sink(in);
+                        in_open = false;
+                    }
+                    continue;
+                }
+                const ssize_t got = read(fd, buf, sizeof buf);
+                if (got < 0 && errno == EAGAIN) continue;
+                if (got <= 0) {
+                    (fd == fout ? out_open : fd == ferr ? err_open : status_open) = false;
+                    continue;
+                }
+                std::string& dst = fd == fout ? r.out : fd == ferr ? r.err : status_line;
+                dst.append(buf, static_cast<size_t>(got));
+                if (fd != fstatus && static_cast<long long>(dst.size()) > l.output_bytes) {
+                    dst.resize(static_cast<size_t>(l.output_bytes));
+                    r.status = RunResult::Status::kOutputLimit;
+                    killed = true;
+                }
+            }
+        }
+        if (killed) {
+            // The helper's death takes the init (PDEATHSIG) and with it the whole PID namespace.
+            kill(child.id(), SIGKILL);
+        }
+        if (in_open) close_sink(in);
+        child.wait();
+        if (!killed) apply_status(status_line, r);
+    } catch (const std::exception& e) {
+        r.status = RunResult::Status::kSandboxError;
+        r.error = e.what();
+    }
+    r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return r;
+}
+
+void check_sandbox(const SandboxOptions& o) {
+    const std::string helper = sandbox_helper_path(o);
+    if (!executable(helper)) {
+        throw SandboxError(helper + ": the sandbox helper aha-sandbox is missing or not executable",
+                           "build it with scripts/build.sh, or set sandbox.helper / AHA_SANDBOX_HELPER");
+    }
+    static std::mutex mu;
+    static std::map<std::string, std::string> checked;  // helper + mode -> error ("" when it works)
+    std::lock_guard<std::mutex> lock(mu);
+    const std::string key = helper + "\n" + o.mode;
+    auto it = checked.find(key);
+    if (it == checked.end()) {
+        SandboxOptions probe = o;
+        probe.limits.wall_seconds = 20;
+        RunResult r = run_sandboxed(probe, {}, {"/bin/true"}, "");
+        std::string error;
+        if (r.status != RunResult::Status::kExited || r.exit_code != 0) {
+            error = r.status == RunResult::Status::kSandboxError ? r.error : "a trivial program did not exit 0";
+        }
+        it = checked.emplace(key, error).first;
+    }
+    if (!it->second.empty()) {
+        if (o.mode == "weak") throw SandboxError("the weak code sandbox cannot start: " + it->second);
+        throw SandboxError("the code sandbox cannot isolate programs on this host: " + it->second +
+                               ". Untrusted code will not be run.",
+                           "namespaces may be forbidden here (e.g. an unprivileged container). To run anyway "
+                           "with rlimits + seccomp + a separate uid only, set sandbox.mode = \"weak\" "
+                           "(aha verify code --sandbox weak); see README, Code verifier");
+    }
+}
+
+}  // namespace aha::verifiers::code
