@@ -19,7 +19,7 @@ const char* kHelp =
     "Runs each line's program against its tests inside the sandbox and writes one JSON line per input line, in\n"
     "order: verdict, passed, total, reward, tests (per-test verdict, seconds, exit_code/signal, detail).\n"
     "Input lines: {\"program\": source} or {\"completion\": text} (the last ```python / ```cpp block), optional\n"
-    "\"language\" (python|cpp), and \"tests\": {\"inputs\": [...], \"outputs\": [...]} (stdin/stdout) or\n"
+    "\"language\" (python|cpp), optional \"id\" (echoed in the verdict), and \"tests\": {\"inputs\": [...], \"outputs\": [...]} (stdin/stdout) or\n"
     "{\"test_code\": text or [texts], \"entry_point\": name} (asserts; a HumanEval check() gets the entry point).\n"
     "Verdicts: accepted, wrong_answer, runtime_error, time_limit, memory_limit, output_limit, sandbox_error,\n"
     "compile_error, no_code.\n"
@@ -29,6 +29,7 @@ const char* kHelp =
     "  --reward R         all_pass (default) or fraction\n"
     "  --fail-fast        stop a program's stdin/stdout tests at the first failure\n"
     "  --python PATH      interpreter inside the sandbox (/usr/bin/python3)\n"
+    "  --read-only PATH   a host path the sandbox may read (an interpreter outside /usr); repeatable\n"
     "  --sandbox MODE     strict (default: namespaces, private root, seccomp, rlimits) or weak (rlimits,\n"
     "                     seccomp, a separate uid only; for hosts that forbid namespaces)\n";
 
@@ -57,6 +58,7 @@ int verify_code_command(int argc, char** argv, std::ostream& out) {
         else if (arg == "--fail-fast") o.fail_fast = true;
         else if (arg == "--python") o.python = value();
         else if (arg == "--sandbox") o.sandbox.mode = value();
+        else if (arg == "--read-only") o.sandbox.read_only.push_back(value());
         else throw ConfigError("unknown argument " + arg + " for 'aha verify code'", "see aha verify code --help");
     }
     if (jsonl.empty()) throw ConfigError("missing --jsonl FILE", "see aha verify code --help");
@@ -81,6 +83,8 @@ int verify_code_command(int argc, char** argv, std::ostream& out) {
         }
         tasks.push_back(CodeTask::from_json(j, where));
     }
+    std::vector<Json> ids;
+    for (const auto& t : tasks) ids.push_back(t.id);
     verifiers::code::check_sandbox(o.sandbox);
     verifiers::code::CodeVerifierPool pool(o, workers);
     // A bounded window of submissions keeps memory flat on large files; results are written in order.
@@ -89,7 +93,9 @@ int verify_code_command(int argc, char** argv, std::ostream& out) {
     size_t next = 0;
     for (size_t k = 0; k < tasks.size(); ++k) {
         while (next < tasks.size() && next < k + window) pending.push_back(pool.submit(std::move(tasks[next++])));
-        out << pending[k].get().to_json().dump(-1, ' ', false, Json::error_handler_t::replace) << "\n";
+        Json verdict = pending[k].get().to_json();
+        if (!ids[k].is_null()) verdict["id"] = ids[k];
+        out << verdict.dump(-1, ' ', false, Json::error_handler_t::replace) << "\n";
         out.flush();
     }
     return 0;

@@ -63,6 +63,22 @@ TEST(CodeTaskTest, ParsesBothTestStylesAndNamesBadKeys) {
     }
 }
 
+TEST(CodeOptionsTest, ConfigKeysLimitsAndErrors) {
+    Json j = Json::parse(R"J({"timeout_s": 3, "memory_mb": 256, "reward": "fraction", "mode": "weak", "read_only_paths": ["/opt/py"]})J");
+    CodeVerifyOptions o = CodeVerifyOptions::from_json(ConfigReader(j, "reward.code"));
+    o.validate("reward.code");
+    EXPECT_EQ(o.sandbox.limits.wall_seconds, 3);
+    EXPECT_EQ(o.sandbox.limits.memory_bytes, 256LL << 20);
+    EXPECT_EQ(o.sandbox.mode, "weak");
+    Json bad = Json::parse(R"J({"timeout": 3})J");
+    EXPECT_THROW(CodeVerifyOptions::from_json(ConfigReader(bad, "reward.code")), ConfigError);
+    o.reward = "best";
+    EXPECT_THROW(o.validate("reward.code"), ConfigError);
+    o.reward = "all_pass";
+    o.sandbox.read_only = {"relative/path"};
+    EXPECT_THROW(o.validate("reward.code"), ConfigError);
+}
+
 class CodeVerifyTest : public ::testing::Test {
 protected:
     void SetUp() override {
@@ -88,6 +104,22 @@ TEST_F(CodeVerifyTest, StdinStdoutPythonAndFractionReward) {
     EXPECT_EQ(v.reward, 0.0);
     o_.reward = "fraction";
     EXPECT_NEAR(run(R"J({"program": "a, b = map(int, input().split())\nprint(abs(a + b))", )J" + tests + "}").reward, 2.0 / 3, 1e-12);
+}
+
+TEST_F(CodeVerifyTest, LargeStdinUnreadOrEchoedAndACustomChecker) {
+    const std::string big(8 << 20, 'x');
+    // The program exits without reading 8 MiB of stdin: no deadlock, no SIGPIPE for the supervisor.
+    EXPECT_EQ(verify_code(CodeTask::from_json(Json({{"program", "print(1)"}, {"tests", {{"inputs", {big}}, {"outputs", {"1"}}}}}), "t"), o_).verdict, "accepted");
+    // It reads all of it while writing as much back: stdin is fed while stdout is drained.
+    o_.sandbox.limits.output_bytes = 16 << 20;
+    EXPECT_EQ(verify_code(CodeTask::from_json(Json({{"program", "import sys\nsys.stdout.write(sys.stdin.read())"}, {"tests", {{"inputs", {big}}, {"outputs", {big}}}}}), "t"), o_).verdict, "accepted");
+    // A checker accepts any order of the two numbers.
+    const std::string checker = "import sys\ngot = sorted(open(sys.argv[2]).read().split())\nwant = sorted(open(sys.argv[3]).read().split())\nsys.exit(0 if got == want else 1)\n";
+    auto with_checker = [&](const std::string& program) {
+        return verify_code(CodeTask::from_json(Json({{"program", program}, {"tests", {{"inputs", {"", ""}}, {"outputs", {"1 2", "1 2"}}, {"checker", checker}}}}), "t"), o_);
+    };
+    EXPECT_EQ(with_checker("print(2, 1)").verdict, "accepted");
+    EXPECT_EQ(with_checker("print(2, 2)").verdict, "wrong_answer");
 }
 
 TEST_F(CodeVerifyTest, CppIsCompiledInTheSandboxThenRun) {
@@ -129,11 +161,17 @@ TEST_F(CodeVerifyTest, AlwaysEqualObjectsDoNotPass) {
         "class E:\n    def __ne__(self, o): return False\n    def __eq__(self, o): return True\ndef f(x): return [E()]\n",
         "class E:\n    def __bool__(self): return True\ndef f(x): return E()\n",
         "class E:\n    def __eq__(self, o): return True\nclass Box:\n    def __init__(self): self.v = E()\ndef f(x): return Box().v\n",
+        "import collections\ncollections.Counter.__eq__ = lambda a, b: True\ndef f(x): return collections.Counter()\n",
+        "import collections\nclass E:\n    def __eq__(self, o): return True\ndef f(x): return collections.Counter({1: E()})\n",
+        "import collections\nclass C(collections.Counter):\n    def __eq__(self, o): return True\ndef f(x): return C()\n",
     };
     for (const char* p : programs) {
         CodeVerdict v = run(Json({{"program", p}, {"tests", {{"test_code", "def check(candidate):\n    assert candidate(1) == 42\n    assert candidate(2)\n"}, {"entry_point", "f"}}}}).dump());
         EXPECT_NE(v.verdict, "accepted") << p;
     }
+    // The standard library's own comparisons are fine (a Counter, a Fraction, a deque).
+    CodeVerdict ok = run(R"J({"program": "import collections, fractions\ndef f(s): return collections.Counter(s)\ndef g(): return fractions.Fraction(1, 3)\ndef h(): return collections.deque([1])\n", "tests": {"test_code": ["assert f('aab') == {'a': 2, 'b': 1}", "assert g() == fractions.Fraction(2, 6)", "assert h() == collections.deque([1])"]}})J");
+    EXPECT_EQ(ok.verdict, "accepted") << ok.to_json().dump();
     // A plain class that keeps the default comparisons is fine (LeetCode's ListNode).
     CodeVerdict v = run(R"J({"program": "class Node:\n    def __init__(self, v): self.v = v\ndef f(x): return Node(x)\n", "tests": {"test_code": "assert f(3).v == 3"}})J");
     EXPECT_EQ(v.verdict, "accepted");
@@ -161,6 +199,30 @@ TEST_F(CodeVerifyTest, ThePoolAnswersInOrder) {
         results.push_back(pool.submit(CodeTask::from_json(Json({{"program", program}, {"tests", {{"inputs", {""}}, {"outputs", {std::to_string(i % 3 ? i : -1)}}}}}), "pool")));
     }
     for (int i = 0; i < 6; ++i) EXPECT_EQ(results[i].get().verdict, i % 3 ? "accepted" : "wrong_answer") << i;
+}
+
+TEST(CodeSandboxTest, AHostThatForbidsNamespacesIsRefusedWithTheWayOut) {
+    SandboxOptions o;
+    o.helper = AHA_SOURCE_DIR "/tests/data/code/forbidding_helper.sh";
+    try {
+        check_sandbox(o);
+        FAIL() << "no error";
+    } catch (const SandboxError& e) {
+        const std::string what = std::string(e.what()) + "\n" + e.hint();
+        EXPECT_NE(what.find("cannot isolate programs on this host"), std::string::npos) << what;
+        EXPECT_NE(what.find("Operation not permitted"), std::string::npos) << what;
+        EXPECT_NE(what.find("sandbox.mode = \"weak\""), std::string::npos) << what;
+    }
+}
+
+TEST_F(CodeVerifyTest, TheWeakModeRunsAndLimitsPrograms) {
+    o_.sandbox.mode = "weak";
+    check_sandbox(o_.sandbox);
+    EXPECT_EQ(run(R"J({"program": "print(int(input()) * 2)", "tests": {"inputs": ["21"], "outputs": ["42"]}})J").verdict, "accepted");
+    EXPECT_EQ(run(R"J({"program": "def f(): return 1", "tests": {"test_code": "assert f() == 1"}})J").verdict, "accepted");
+    EXPECT_EQ(run(R"J({"program": "while True: pass", "tests": {"inputs": [""], "outputs": [""]}})J").verdict, "time_limit");
+    CodeVerdict net = run(R"J({"program": "import socket\nsocket.socket(socket.AF_INET, socket.SOCK_STREAM)", "tests": {"inputs": [""], "outputs": [""]}})J");
+    EXPECT_EQ(net.verdict, "runtime_error");  // the seccomp filter still refuses inet sockets
 }
 
 TEST(CodeSandboxTest, AMissingHelperIsAClearError) {

@@ -103,6 +103,20 @@ def _aha_main(program, tests, entry):
     _type, _vars, _id, _len = type, vars, id, len
     plain = {int, float, complex, str, bytes, bytearray, bool, type(None), list, tuple, dict, set, frozenset, range}
     tricks = ("__eq__", "__ne__", "__bool__", "__len__")
+    _isinstance, _function = isinstance, type(_aha_main)
+    stdlib_names = getattr(_aha_sys, "stdlib_module_names", {"collections", "fractions", "decimal", "datetime", "enum"})
+    stdlib_dir = _aha_os.path.dirname(_aha_os.__file__) + "/"
+
+    def trusted(k, name):
+        # The standard library's own comparisons (Counter, Fraction, Decimal, deque, datetime): a C type
+        # cannot be patched; a Python class must still hold the method its own module defined.
+        if (getattr(k, "__module__", None) or "").split(".")[0] not in stdlib_names:
+            return False
+        if not (k.__flags__ & (1 << 9)):  # not a heap type: immutable
+            return True
+        f = k.__dict__[name]
+        return (_type(f) is _function and f.__code__.co_filename.startswith(stdlib_dir)
+                and f.__qualname__ == k.__qualname__ + "." + name)
 
     def honest(value):
         # Plain builtins all the way down, or objects of classes that keep the default comparisons.
@@ -128,7 +142,7 @@ def _aha_main(program, tests, entry):
                 if k in plain:
                     continue
                 for name in tricks:
-                    if name in k.__dict__:
+                    if name in k.__dict__ and not trusted(k, name):
                         return False
             if _id(v) not in seen:
                 seen.add(_id(v))
@@ -136,6 +150,11 @@ def _aha_main(program, tests, entry):
                     stack.extend(object.__getattribute__(v, "__dict__").values())
                 except Exception:
                     pass
+                if _isinstance(v, dict):  # a Counter's or OrderedDict's values compare too
+                    stack.extend(dict.keys(v))
+                    stack.extend(dict.values(v))
+                elif _isinstance(v, (list, tuple, set, frozenset)) or t.__name__ == "deque":
+                    stack.extend(v)
         return True
 
     def guard(f):
@@ -172,11 +191,15 @@ def _aha_main(program, tests, entry):
                             setattr(value, attr, guard(member))
                         except Exception:
                             pass
+        own_check = tested.get("check")  # a program may name its own function check (MBPP 56)
         for i, test in enumerate(tests):
-            tested.pop("check", None)
+            if own_check is None:
+                tested.pop("check", None)
+            else:
+                tested["check"] = own_check
             try:
                 exec(compile(test, "/box/test_%d.py" % i, "exec"), tested)
-                if entry and "check" in tested:
+                if entry and tested.get("check") is not own_check:
                     tested["check"](tested[entry])
                 results[i] = 1
             except BaseException:

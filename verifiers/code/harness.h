@@ -28,7 +28,8 @@ bool outputs_match(const std::string& expected, const std::string& actual, doubl
 // written to dig the pipe out of the process's descriptors could forge a pass. stdin/stdout tests,
 // judged by the supervisor, have no such seam.) Values returned by the program's functions (top-level functions and methods of
 // top-level classes) are checked before the tests see them: an object whose class overrides __eq__,
-// __ne__ or __bool__ outside the builtins (an "always equal" object) fails the test.
+// __ne__, __bool__ or __len__ outside the builtins and the standard library's own classes (an "always
+// equal" object, or a patched Counter.__eq__) fails the test.
 // `tests`: each a snippet of test code (asserts, or a HumanEval `check` definition); when `entry_point`
 // is set and a test defines check(), check(entry_point) is called.
 std::string python_assert_harness(const std::string& program, const std::vector<std::string>& tests,

@@ -26,34 +26,58 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A fresh directory for one run: box/ holds the program's files (bound read-only at /box), root/ is the
-// mount point of the private root. Removed with everything in it.
-class RunDirectory {
-public:
-    RunDirectory() {
-        const char* base = std::getenv("TMPDIR");
-        std::string pattern = std::string(base && *base ? base : "/tmp") + "/aha-sandbox-XXXXXX";
-        if (!mkdtemp(pattern.data())) throw IoError(pattern + ": cannot create (" + std::strerror(errno) + ")");
-        path_ = pattern;
-        // World-searchable: the sandbox runs as another uid (nobody, when aha runs as root).
-        chmod(path_.c_str(), 0755);
-        fs::create_directory(box());
-        fs::create_directory(root());
-        chmod(box().c_str(), 0755);
-        chmod(root().c_str(), 0755);
-    }
-    ~RunDirectory() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    RunDirectory(const RunDirectory&) = delete;
-    RunDirectory& operator=(const RunDirectory&) = delete;
+std::string temp_base() {
+    const char* base = std::getenv("TMPDIR");
+    return base && *base ? base : "/tmp";
+}
 
-    std::string box() const { return path_ + "/box"; }
-    std::string root() const { return path_ + "/root"; }
+// The mount point of every run's private root. One directory serves all runs: each mounts its root in
+// its own mount namespace, invisible to the others. Removed when the process exits.
+class RootMountPoint {
+public:
+    RootMountPoint() : path_(temp_base() + "/aha-sandbox-root-" + std::to_string(getpid())) {
+        mkdir(path_.c_str(), 0755);
+        chmod(path_.c_str(), 0755);
+    }
+    ~RootMountPoint() { rmdir(path_.c_str()); }
+    const std::string& path() const { return path_; }
 
 private:
     std::string path_;
+};
+
+// A fresh directory for one run's files (bound read-only at /box), removed afterwards.
+class BoxDirectory {
+public:
+    explicit BoxDirectory(const std::map<std::string, std::string>& files) {
+        std::string pattern = temp_base() + "/aha-sandbox-XXXXXX";
+        if (!mkdtemp(pattern.data())) throw IoError(pattern + ": cannot create (" + std::strerror(errno) + ")");
+        path_ = pattern;
+        chmod(path_.c_str(), 0755);  // the sandbox runs as another uid (nobody, when aha runs as root)
+        for (const auto& [name, content] : files) {
+            const std::string file = path_ + "/" + name;
+            std::ofstream f(file, std::ios::binary);
+            f << content;
+            f.close();
+            if (!f) throw IoError(file + ": cannot write");
+            chmod(file.c_str(), 0755);  // readable by the sandbox uid; a.out runs
+            names_.push_back(file);
+        }
+    }
+    ~BoxDirectory() {
+        for (const auto& f : names_) unlink(f.c_str());
+        if (rmdir(path_.c_str()) != 0) {  // something else in it (weak mode): remove all
+            std::error_code ec;
+            fs::remove_all(path_, ec);
+        }
+    }
+    BoxDirectory(const BoxDirectory&) = delete;
+    BoxDirectory& operator=(const BoxDirectory&) = delete;
+    const std::string& path() const { return path_; }
+
+private:
+    std::string path_;
+    std::vector<std::string> names_;
 };
 
 std::string own_directory() {
@@ -95,10 +119,7 @@ void apply_status(const std::string& line, RunResult& r) {
     }
 }
 
-}  // namespace
-
-std::string sandbox_helper_path(const SandboxOptions& o) {
-    if (!o.helper.empty()) return o.helper;
+std::string default_helper() {
     if (const char* env = std::getenv("AHA_SANDBOX_HELPER"); env && *env) return env;
     const std::string beside = own_directory() + "/aha-sandbox";
     if (executable(beside)) return beside;
@@ -109,22 +130,31 @@ std::string sandbox_helper_path(const SandboxOptions& o) {
 #endif
 }
 
+}  // namespace
+
+std::string sandbox_helper_path(const SandboxOptions& o) {
+    if (!o.helper.empty()) return o.helper;
+    static const std::string found = default_helper();
+    return found;
+}
+
 RunResult run_sandboxed(const SandboxOptions& o, const std::map<std::string, std::string>& files,
                         const std::vector<std::string>& argv, const std::string& stdin_data) {
+    // A program that exits without reading its stdin must not take the supervisor with it: writes to
+    // its pipe then fail with EPIPE instead of raising SIGPIPE (left alone if the caller handles it).
+    static std::once_flag sigpipe;
+    std::call_once(sigpipe, [] {
+        struct sigaction old {};
+        if (sigaction(SIGPIPE, nullptr, &old) == 0 && old.sa_handler == SIG_DFL) signal(SIGPIPE, SIG_IGN);
+    });
     RunResult r;
     const auto start = std::chrono::steady_clock::now();
     try {
-        RunDirectory dir;
-        for (const auto& [name, content] : files) {
-            std::ofstream f(dir.box() + "/" + name, std::ios::binary);
-            f << content;
-            if (!f) throw IoError(dir.box() + "/" + name + ": cannot write");
-            f.close();
-            chmod((dir.box() + "/" + name).c_str(), 0755);  // readable by the sandbox uid; a.out runs
-        }
+        static RootMountPoint root;
+        BoxDirectory box(files);
         const SandboxLimits& l = o.limits;
         std::vector<std::string> args = {
-            "--box", dir.box(), "--root", dir.root(), "--cpu", std::to_string(l.cpu_seconds),
+            "--box", box.path(), "--root", root.path(), "--cpu", std::to_string(l.cpu_seconds),
             "--memory", std::to_string(l.memory_bytes), "--processes", std::to_string(l.processes),
             "--open-files", std::to_string(l.open_files), "--file-size", std::to_string(l.file_size_bytes),
             "--tmp-size", std::to_string(l.tmp_bytes)};

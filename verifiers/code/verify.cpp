@@ -92,11 +92,12 @@ std::string string_field(const Json& j, const std::string& key, const std::strin
 CodeTask CodeTask::from_json(const Json& j, const std::string& where) {
     if (!j.is_object()) throw FormatError(where + ": expected a JSON object");
     for (const auto& [key, unused] : j.items()) {
-        if (key != "program" && key != "completion" && key != "language" && key != "tests") {
-            throw FormatError(where + ": unknown key \"" + key + "\"; expected program or completion, language, tests");
+        if (key != "id" && key != "program" && key != "completion" && key != "language" && key != "tests") {
+            throw FormatError(where + ": unknown key \"" + key + "\"; expected id, program or completion, language, tests");
         }
     }
     CodeTask t;
+    if (j.contains("id")) t.id = j["id"];
     t.program = string_field(j, "program", where);
     t.completion = string_field(j, "completion", where);
     if (j.contains("program") == j.contains("completion")) throw FormatError(where + ": expected exactly one of \"program\" and \"completion\"");
@@ -174,6 +175,10 @@ CodeVerifyOptions CodeVerifyOptions::from_json(ConfigReader r) {
 }
 
 void CodeVerifyOptions::validate(const std::string& path) const {
+    for (const auto& p : sandbox.read_only) {
+        config_require(!p.empty() && p[0] == '/' && p.find("..") == std::string::npos, path + ".read_only_paths",
+                       "expected absolute paths without '..', got '" + p + "'");
+    }
     config_require_one_of(reward, {"all_pass", "fraction"}, path + ".reward");
     config_require_one_of(sandbox.mode, {"strict", "weak"}, path + ".mode");
     const SandboxLimits& l = sandbox.limits;

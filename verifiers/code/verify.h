@@ -29,9 +29,10 @@ struct CodeTask {
     std::vector<std::string> test_code;
     std::string entry_point;
     std::string setup_code;   // run before the program in its namespace (imports a dataset assumes)
+    Json id;                  // the input line's "id", echoed in its verdict line (null when absent)
 
     bool assert_style() const { return !test_code.empty(); }
-    // From a JSON line: {"program" | "completion", "language"?, "tests": {"inputs", "outputs", "checker"?}
+    // From a JSON line: {"id"?, "program" | "completion", "language"?, "tests": {"inputs", "outputs", "checker"?}
     // or {"test_code": text or [text], "entry_point"?}}. Errors name `where` and the key.
     static CodeTask from_json(const Json& j, const std::string& where);
 };
