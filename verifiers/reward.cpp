@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/error.h"
 #include "core/strings.h"
 #include "verifiers/answer_tags.h"
 
@@ -46,7 +47,30 @@ VerifierResult verify_math_answer(const std::string& completion, const std::stri
     return r;
 }
 
-std::vector<std::string> reward_names() { return {"answer", "answer_and_format", "math", "math_and_format"}; }
+// The completion's program (its last fenced block) run against the tests in `expected`, a JSON object
+// {"tests": ..., "language"?} as in a line of `aha verify code`, inside the sandbox.
+VerifierResult verify_code_answer(const std::string& completion, const std::string& expected,
+                                  const code::CodeVerifyOptions& options, double& fraction) {
+    VerifierResult r;
+    r.format_ok = has_think_answer_format(completion);
+    Json line;
+    try {
+        line = Json::parse(expected);
+    } catch (const Json::parse_error&) {
+        throw FormatError("code reward: the expected value is not JSON; expected {\"tests\": ..., \"language\"?}");
+    }
+    if (!line.is_object()) throw FormatError("code reward: expected {\"tests\": ..., \"language\"?}");
+    line["completion"] = completion;
+    code::check_sandbox(options.sandbox);
+    code::CodeVerdict v = code::verify_code(code::CodeTask::from_json(line, "code reward"), options);
+    fraction = v.total ? static_cast<double>(v.passed) / v.total : 0.0;
+    r.extracted = v.verdict;
+    if (v.verdict == "no_code") return r;
+    r.verdict = v.verdict == "accepted" ? Verdict::kCorrect : v.verdict == "time_limit" ? Verdict::kTimeout : Verdict::kWrong;
+    return r;
+}
+
+std::vector<std::string> reward_names() { return {"answer", "answer_and_format", "math", "math_and_format", "code"}; }
 
 RewardConfig RewardConfig::from_json(ConfigReader r) {
     RewardConfig c;
@@ -70,6 +94,7 @@ RewardConfig RewardConfig::from_json(ConfigReader r) {
             .read("strict", c.math.compare.strict);
         m.finish();
     }
+    c.code = code::CodeVerifyOptions::from_json(r.child("code"));
     r.finish();
     return c;
 }
@@ -91,7 +116,8 @@ Json RewardConfig::to_json() const {
               {"last_number", e.last_number},
               {"precision", math.compare.float_rounding},
               {"rel_tol", math.compare.rel_tol},
-              {"strict", math.compare.strict}}}};
+              {"strict", math.compare.strict}}},
+            {"code", code.to_json()}};
 }
 
 void RewardConfig::validate(const std::string& path) const {
@@ -101,12 +127,21 @@ void RewardConfig::validate(const std::string& path) const {
     config_require(math.compare.float_rounding >= 0 && math.compare.float_rounding <= 30, path + ".math.precision", "expected 0..30");
     config_require(math.compare.rel_tol > 0 && math.compare.rel_tol < 1, path + ".math.rel_tol", "expected in (0, 1)");
     config_require(std::isfinite(wrong) && std::isfinite(no_answer) && std::isfinite(correct), path, "rewards must be finite");
+    code.validate(path + ".code");
 }
 
 VerifierResult score_completion(const RewardConfig& config,
                                 const std::string& completion,
                                 const std::string& expected) {
     const bool math = config.name == "math" || config.name == "math_and_format";
+    if (config.name == "code") {
+        double fraction = 0;
+        VerifierResult r = verify_code_answer(completion, expected, config.code, fraction);
+        // all_pass: correct or wrong; fraction: the share of tests passed between the two. No program: no_answer.
+        const double share = config.code.reward == "fraction" ? fraction : (r.verdict == Verdict::kCorrect ? 1.0 : 0.0);
+        r.reward = r.verdict == Verdict::kMalformed ? config.no_answer : config.wrong + share * (config.correct - config.wrong);
+        return r;
+    }
     VerifierResult r = math ? verify_math_answer(completion, expected, config.math) : verify_exact_answer(completion, expected);
     r.reward = r.verdict == Verdict::kCorrect ? config.correct : r.verdict == Verdict::kWrong ? config.wrong : config.no_answer;
     if ((config.name == "answer_and_format" || config.name == "math_and_format") && r.format_ok) {

@@ -4,12 +4,17 @@
 //   "math"               1 when the answer is mathematically equivalent to the expected one (verifiers/math:
 //                        <answer> tags if present, else \boxed{}, "the final answer is", ...), else 0
 //   "math_and_format"    math reward plus format_weight for the think/answer format
+//   "code"               the completion's last fenced code block run against the prompt's tests in the
+//                        sandbox (verifiers/code); `expected` is {"tests": ..., "language"?} as JSON text.
+//                        correct when every test passes (or the share of tests passed, rl.reward.code.reward
+//                        "fraction"), no_answer without a code block
 #pragma once
 
 #include <string>
 #include <vector>
 
 #include "core/config.h"
+#include "verifiers/code/verify.h"
 #include "verifiers/math/verify.h"
 
 namespace aha::verifiers {
@@ -47,6 +52,10 @@ struct RewardConfig {
     // The math rewards' extraction and comparison (key math): which answer locations count, per dataset
     // (e.g. last_number false for free-form proofs), and the decimal rounding.
     math::MathVerifyOptions math;
+    // The code reward's sandbox, limits and reward mode (key code: timeout_s, cpu_s, memory_mb,
+    // processes, output_mb, reward, mode, python, cxx, cxx_flags, read_only_paths, float_tolerance,
+    // fail_fast).
+    code::CodeVerifyOptions code;
 
     static RewardConfig from_json(ConfigReader r);
     Json to_json() const;

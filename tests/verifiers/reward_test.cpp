@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "core/error.h"
+#include "tests/verifiers/namespaces.h"
 #include "verifiers/answer_tags.h"
 
 namespace aha::verifiers {
@@ -92,6 +94,28 @@ TEST(RewardConfigTest, MathOptionsRoundTripAndUnknownKeysAreNamed) {
     EXPECT_THROW(RewardConfig::from_json(ConfigReader(bad, "rl.reward")), ConfigError);
 }
 
+TEST(ScoreCompletionTest, CodeRewardRunsTheCompletionsProgramInTheSandbox) {
+    if (!code::host_allows_namespaces()) GTEST_SKIP() << "this host forbids user namespaces: the strict sandbox cannot run here";
+    RewardConfig c;
+    c.name = "code";
+    c.no_answer = -1;
+    const std::string tests = R"J({"tests": {"inputs": ["2 3\n", "10 -4\n"], "outputs": ["5", "6"]}})J";
+    const std::string right = "<think>add</think>\n```python\na, b = map(int, input().split())\nprint(a + b)\n```";
+    const std::string half = "```python\na, b = map(int, input().split())\nprint(5)\n```";
+    VerifierResult r = score_completion(c, right, tests);
+    EXPECT_EQ(r.verdict, Verdict::kCorrect);
+    EXPECT_EQ(r.reward, 1.0);
+    EXPECT_EQ(score_completion(c, half, tests).reward, 0.0);
+    EXPECT_EQ(score_completion(c, "no code at all", tests).reward, -1.0);
+    c.code.sandbox.limits.wall_seconds = 2;
+    c.code.sandbox.limits.cpu_seconds = 1;
+    EXPECT_EQ(score_completion(c, "```python\nwhile True: pass\n```", R"J({"tests": {"inputs": [""], "outputs": [""]}})J").verdict,
+              Verdict::kTimeout);
+    c.code.reward = "fraction";
+    EXPECT_EQ(score_completion(c, half, tests).reward, 0.5);
+    EXPECT_THROW(score_completion(c, right, "not json"), FormatError);
+}
+
 TEST(RewardConfigTest, UnknownNameListsValidOnes) {
     RewardConfig c;
     c.name = "answr";
@@ -99,7 +123,7 @@ TEST(RewardConfigTest, UnknownNameListsValidOnes) {
         c.validate("reward");
         FAIL();
     } catch (const ConfigError& e) {
-        EXPECT_NE(std::string(e.what()).find("valid names: answer, answer_and_format, math, math_and_format"), std::string::npos);
+        EXPECT_NE(std::string(e.what()).find("valid names: answer, answer_and_format, math, math_and_format, code"), std::string::npos);
     }
 }
 

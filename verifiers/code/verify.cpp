@@ -174,6 +174,15 @@ CodeVerifyOptions CodeVerifyOptions::from_json(ConfigReader r) {
     return o;
 }
 
+Json CodeVerifyOptions::to_json() const {
+    const SandboxLimits& l = sandbox.limits;
+    return {{"python", python}, {"cxx", cxx}, {"cxx_flags", cxx_flags}, {"reward", reward},
+            {"float_tolerance", float_tolerance}, {"fail_fast", fail_fast}, {"mode", sandbox.mode},
+            {"helper", sandbox.helper}, {"read_only_paths", sandbox.read_only}, {"timeout_s", l.wall_seconds},
+            {"cpu_s", l.cpu_seconds}, {"memory_mb", l.memory_bytes >> 20}, {"processes", l.processes},
+            {"output_mb", l.output_bytes >> 20}};
+}
+
 void CodeVerifyOptions::validate(const std::string& path) const {
     for (const auto& p : sandbox.read_only) {
         config_require(!p.empty() && p[0] == '/' && p.find("..") == std::string::npos, path + ".read_only_paths",

@@ -48,6 +48,7 @@ struct CodeVerifyOptions {
     bool fail_fast = false;           // stop at the first failed stdin/stdout test (the rest count as failed)
 
     static CodeVerifyOptions from_json(ConfigReader r);
+    Json to_json() const;
     void validate(const std::string& path) const;
 };
 
