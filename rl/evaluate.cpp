@@ -2,6 +2,7 @@
 #include "rl/evaluate.h"
 
 #include <algorithm>
+#include <thread>
 
 namespace aha::rl {
 
@@ -28,7 +29,8 @@ EvalResult evaluate(policy::CausalLM& model,
     for (size_t begin = 0; begin < items.size(); begin += batch_size) {
         size_t end = std::min(items.size(), begin + static_cast<size_t>(batch_size));
         std::vector<PromptItem> batch(items.begin() + begin, items.begin() + end);
-        ScoredRollout s = sample_and_score(engine, tokenizer, batch, 1, sampling, named_reward(reward));
+        ScoredRollout s = sample_and_score(engine, tokenizer, batch, 1, sampling, named_reward(reward),
+                                           static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
         auto lengths = s.rollout.completion_valid.sum(1);
         for (size_t i = 0; i < batch.size(); ++i) {
             bool ok = s.results[i].verdict == verifiers::Verdict::kCorrect;

@@ -4,6 +4,9 @@
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <thread>
 
 #include "core/log.h"
 #include "core/strings.h"
@@ -30,7 +33,8 @@ GrpoConfig GrpoConfig::from_json(ConfigReader r) {
         .read("scale_rewards", c.scale_rewards)
         .read("shuffle_rewards", c.shuffle_rewards)
         .read("mask_truncated", c.mask_truncated)
-        .read("gradient_checkpointing", c.gradient_checkpointing);
+        .read("gradient_checkpointing", c.gradient_checkpointing)
+        .read("reward_workers", c.reward_workers);
     c.engine = rollout::EngineConfig::from_json(r.child("engine"), default_engine());
     c.lr_schedule = LrSchedule::from_json(r.child("lr_schedule"));
     c.overlong = OverlongConfig::from_json(r.child("overlong"));
@@ -68,6 +72,7 @@ Json GrpoConfig::to_json() const {
             {"dynamic_sampling", dynamic_sampling.to_json()},
             {"mask_truncated", mask_truncated},
             {"gradient_checkpointing", gradient_checkpointing},
+            {"reward_workers", reward_workers},
             {"moe", {{"bias_update_rate", moe.bias_update_rate}, {"aux_loss_coef", moe.aux_loss_coef}}},
             {"loss", loss.to_json()},
             {"reward", reward.to_json()},
@@ -96,6 +101,7 @@ void GrpoConfig::validate(const std::string& path) const {
                    path + ".mini_batches",
                    "expected 1..prompts_per_step*group_size");
     config_require(micro_batch_tokens >= 0, path + ".micro_batch_tokens", "expected >= 0 (0 = no split)");
+    config_require(reward_workers >= 0 && reward_workers <= 1024, path + ".reward_workers", "expected 0..1024 (0 = automatic)");
     config_require_one_of(advantage, advantage_names(), path + ".advantage");
     config_require(advantage_eps >= 0, path + ".advantage_eps", "expected >= 0");
     parse_reward_scale(scale_rewards, path + ".scale_rewards");
@@ -160,7 +166,8 @@ ScoredRollout sample_and_score(rollout::Engine& engine,
                                const std::vector<PromptItem>& items,
                                int group_size,
                                const rollout::SamplingParams& sampling,
-                               const RewardFn& reward) {
+                               const RewardFn& reward,
+                               int reward_workers) {
     std::vector<rollout::Request> requests;
     for (size_t i = 0; i < items.size(); ++i) {
         rollout::Request r;
@@ -179,10 +186,41 @@ ScoredRollout sample_and_score(rollout::Engine& engine,
         std::vector<int> ids = s.rollout.completion(i);
         if (!ids.empty() && ids.back() == tokenizer.eos_id()) ids.pop_back();
         s.completions.push_back(tokenizer.decode(ids));
-        s.results.push_back(reward(s.completions.back(), items[i / group_size].answer));
-        s.rewards[i] = s.results.back().reward;
     }
+    s.results.resize(static_cast<size_t>(n));
+    parallel_for(n, reward_workers, [&](int64_t i) {
+        s.results[static_cast<size_t>(i)] = reward(s.completions[static_cast<size_t>(i)], items[i / group_size].answer);
+    });
+    auto rewards = s.rewards.accessor<float, 1>();
+    for (int64_t i = 0; i < n; ++i) rewards[i] = static_cast<float>(s.results[static_cast<size_t>(i)].reward);
     return s;
+}
+
+void parallel_for(int64_t n, int workers, const std::function<void(int64_t)>& score) {
+    workers = static_cast<int>(std::min<int64_t>(std::max(1, workers), n));
+    if (workers <= 1) {
+        for (int64_t i = 0; i < n; ++i) score(i);
+        return;
+    }
+    std::atomic<int64_t> next{0};
+    std::exception_ptr error;
+    std::mutex mu;
+    std::vector<std::thread> threads;
+    for (int w = 0; w < workers; ++w) {
+        threads.emplace_back([&] {
+            for (int64_t i; (i = next++) < n;) {
+                try {
+                    score(i);
+                } catch (...) {
+                    std::lock_guard<std::mutex> lock(mu);
+                    if (!error) error = std::current_exception();
+                    next = n;  // stop handing out work
+                }
+            }
+        });
+    }
+    for (auto& t : threads) t.join();
+    if (error) std::rethrow_exception(error);
 }
 
 namespace {
@@ -272,7 +310,12 @@ torch::Tensor completion_logprobs(policy::CausalLM& model, const rollout::Rollou
 
 GrpoTrainer::GrpoTrainer(policy::CausalLM policy, const policy::CharTokenizer& tokenizer, GrpoConfig config, RewardFn reward)
     : policy_(std::move(policy)), tokenizer_(tokenizer), config_(std::move(config)), reward_(std::move(reward)) {
-    if (!reward_) reward_ = named_reward(config_.reward);
+    reward_workers_ = config_.reward_workers;
+    if (!reward_) {
+        reward_ = named_reward(config_.reward);
+        if (reward_workers_ == 0) reward_workers_ = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    }
+    if (reward_workers_ == 0) reward_workers_ = 1;  // a custom RewardFn is not known to be thread-safe
     config_.validate("rl");
     if (config_.loss.kl_coef > 0) {
         reference_ = std::dynamic_pointer_cast<policy::CausalLMImpl>(policy_->clone());
@@ -424,7 +467,7 @@ StepMetrics GrpoTrainer::step(const PromptSource& next_items, int step) {
         sampling.seed = config_.sampling.seed * 1000003 + step;
         if (round > 0) sampling.seed = rollout::request_seed(sampling.seed, -round);  // fresh draws per round
         std::vector<PromptItem> items = next_items(config_.prompts_per_step);
-        ScoredRollout scored = sample_and_score(*engine_, tokenizer_, items, G, sampling, reward_);
+        ScoredRollout scored = sample_and_score(*engine_, tokenizer_, items, G, sampling, reward_, reward_workers_);
         seconds_sampling += sampling_clock.seconds();
         const int64_t n = scored.rollout.size();
         scored.truncated = torch::zeros({n}, torch::kBool);

@@ -64,6 +64,10 @@ struct GrpoConfig {
     bool mask_truncated = false;
     // Recompute each decoder block in the backward pass (less activation memory, ~1/3 more compute).
     bool gradient_checkpointing = false;
+    // Threads that score a step's completions at once (the code reward runs one sandboxed program per
+    // completion). 0: the number of cores for a named reward, 1 for a custom RewardFn (which must be
+    // thread-safe to be given more).
+    int reward_workers = 0;
     // Mixture-of-Experts policies (ignored for dense ones).
     struct Moe {
         // Aux-loss-free balancing (DeepSeek-V3): after each optimizer step, bias_e += rate * sign(mean load -
@@ -140,12 +144,18 @@ RewardFn named_reward(const verifiers::RewardConfig& config);
 // Samples G completions for each item on the engine (the G samples of an item are consecutive rows
 // and share its prompt's KV blocks) and scores them. Item i is request i, seeded with
 // rollout::request_seed(sampling.seed, i).
+// Completions are scored on `reward_workers` threads.
 ScoredRollout sample_and_score(rollout::Engine& engine,
                                const policy::CharTokenizer& tokenizer,
                                const std::vector<PromptItem>& items,
                                int group_size,
                                const rollout::SamplingParams& sampling,
-                               const RewardFn& reward);
+                               const RewardFn& reward,
+                               int reward_workers = 1);
+
+// Calls score(i) for i in [0, n) on up to `workers` threads; the first exception is rethrown after all
+// threads stop.
+void parallel_for(int64_t n, int workers, const std::function<void(int64_t)>& score);
 
 // Per-token log-probs [N, C] of the rollout's completion tokens under `model` at `temperature`.
 torch::Tensor completion_logprobs(policy::CausalLM& model, const rollout::Rollout& r, double temperature);
@@ -183,6 +193,7 @@ class GrpoTrainer {
     policy::CharTokenizer tokenizer_;
     GrpoConfig config_;
     RewardFn reward_;
+    int reward_workers_ = 1;
     std::unique_ptr<torch::optim::AdamW> optimizer_;
     // fp32 master copies of low-precision (bf16/fp16) policy weights; the optimizer updates these and the
     // policy gets them rounded after each step. Empty for fp32 policies.

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+
 #include "rl/advantages.h"
 #include "tests/support/tiny_model.h"
 
@@ -236,6 +238,27 @@ TEST(GrpoLogprobTest, TrainingForwardReproducesSamplerLogprobs) {
     auto lp = completion_logprobs(model, sr.rollout, 0.8);
     auto mask = sr.rollout.completion_valid;
     EXPECT_LT((lp - sr.rollout.logprobs).masked_select(mask).abs().max().item<double>(), 1e-5);
+}
+
+// Scoring on several threads gives the same results in the same order, and a failing reward surfaces.
+TEST(GrpoScoringTest, ParallelScoringMatchesSequentialAndRethrows) {
+    auto tok = tokenizer();
+    auto model = tiny_model(tok.vocab_size());
+    rollout::Engine engine(model, GrpoConfig::default_engine(), {tok.eos_id()});
+    rollout::SamplingParams s;
+    s.max_new_tokens = 5;
+    std::vector<PromptItem> items = {{"?a", "b"}, {"?abc", "c"}, {"?b", "a"}};
+    ScoredRollout one = sample_and_score(engine, tok, items, 4, s, starts_with, 1);
+    ScoredRollout four = sample_and_score(engine, tok, items, 4, s, starts_with, 4);
+    EXPECT_TRUE(one.rewards.equal(four.rewards));
+    EXPECT_EQ(one.completions, four.completions);
+    std::vector<std::atomic<int>> calls(100);
+    parallel_for(100, 3, [&](int64_t i) { calls[static_cast<size_t>(i)]++; });
+    for (const auto& c : calls) EXPECT_EQ(c.load(), 1);
+    EXPECT_THROW(parallel_for(50, 3, [](int64_t i) {
+                     if (i == 17) throw std::runtime_error("reward failed");
+                 }),
+                 std::runtime_error);
 }
 
 TEST(GrpoLogprobTest, TheTrainersEngineSamplesFromTheUpdatedWeights) {
