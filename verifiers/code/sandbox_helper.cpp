@@ -328,22 +328,18 @@ int init_main(void* arg) {
     return 0;
 }
 
-std::string run_strict(const Options& o) {
-    int go[2], status[2];
-    check(pipe2(go, O_CLOEXEC) == 0 && pipe2(status, O_CLOEXEC) == 0, "pipe");
-    const uid_t outside_uid = geteuid() == 0 ? kNobody : geteuid();
-    const gid_t outside_gid = geteuid() == 0 ? kNobody : getegid();
-    if (geteuid() == 0) check(setgroups(0, nullptr) == 0, "drop supplementary groups");
-    InitArgs args{&o, go[0], status[1]};
-    // The init's stack: mapped, not zeroed (a std::vector would fault in and clear 256 pages per run).
+// A stack for a cloned child: mapped, not zeroed (a std::vector would fault in and clear 256 pages).
+char* child_stack_top() {
     constexpr size_t kStack = 1 << 20;
     void* stack = mmap(nullptr, kStack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-    check(stack != MAP_FAILED, "mmap the init's stack");
-    const int flags = CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | SIGCHLD;
-    pid_t pid = clone(init_main, static_cast<char*>(stack) + kStack, flags, &args);
-    check(pid > 0, "clone into new namespaces (user, pid, mount, net, ipc, uts)");
-    close(go[0]);
-    close(status[1]);
+    check(stack != MAP_FAILED, "mmap a child's stack");
+    return static_cast<char*>(stack) + kStack;
+}
+
+// Maps the sandbox uid/gid 1000 of the new user namespace of `pid` to nobody (when root) or the caller.
+void write_id_maps(pid_t pid) {
+    const uid_t outside_uid = geteuid() == 0 ? kNobody : geteuid();
+    const gid_t outside_gid = geteuid() == 0 ? kNobody : getegid();
     const std::string proc = "/proc/" + std::to_string(pid);
     try {
         write_file(proc + "/setgroups", "deny");
@@ -354,6 +350,19 @@ std::string run_strict(const Options& o) {
         waitpid(pid, nullptr, 0);
         throw;
     }
+}
+
+std::string run_strict(const Options& o) {
+    int go[2], status[2];
+    check(pipe2(go, O_CLOEXEC) == 0 && pipe2(status, O_CLOEXEC) == 0, "pipe");
+    if (geteuid() == 0) check(setgroups(0, nullptr) == 0, "drop supplementary groups");
+    InitArgs args{&o, go[0], status[1]};
+    const int flags = CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | SIGCHLD;
+    pid_t pid = clone(init_main, child_stack_top(), flags, &args);
+    check(pid > 0, "clone into new namespaces (user, pid, mount, net, ipc, uts)");
+    close(go[0]);
+    close(status[1]);
+    write_id_maps(pid);
     check(write(go[1], "g", 1) == 1, "start the sandbox");  // go[1] stays open: the init's sign of life
     std::string line;
     char buf[512];
