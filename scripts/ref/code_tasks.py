@@ -2,7 +2,7 @@
 """Writes `aha verify code` input lines from the code data sets in tests/data/code, and grades them the
 plain way for reference.
 
-  code_tasks.py humaneval|mbpp|leetcode [--mutate] > tasks.jsonl
+  code_tasks.py humaneval|mbpp|leetcode|code_contests|codeforces [--mutate] > tasks.jsonl
   code_tasks.py reference tasks.jsonl > passed.jsonl    {"id", "passed"} per line: every test passes
       when the program and its tests run in a plain interpreter (a subprocess per task; null past 5 s;
       only for the trusted programs this script writes, never for model output)
@@ -179,16 +179,39 @@ def reference(path, python="/usr/bin/python3"):
             sys.stdout.write(json.dumps({"id": json.loads(line)["id"], "passed": passed}) + "\n")
 
 
+LOOKUP = """import sys
+answers = %r
+sys.stdout.write(answers[sys.stdin.read()])
+"""
+
+
+def stdio(name):
+    """The stdin/stdout sets have no reference solutions: the program is a table from each test's input
+    to its expected output, which checks the judging of real outputs (trailing spaces, floats, blank
+    lines). Mutated, it prints one line too many."""
+    for i, p in enumerate(json.load(open(os.path.join(DATA, name + ".json")))):
+        t = p["tests"]
+        pairs = list(zip(t["inputs"], t["outputs"])) if isinstance(t, dict) else [(x["input"], x["output"]) for x in t]
+        if len({a for a, _ in pairs}) != len(pairs):
+            continue  # the same input twice: no table
+        yield "%s/%d" % (name, i), LOOKUP % dict(pairs), {"inputs": [a for a, _ in pairs], "outputs": [b for _, b in pairs]}
+
+
 def main():
     if len(sys.argv) == 3 and sys.argv[1] == "reference":
         return reference(sys.argv[2])
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("dataset", choices=["humaneval", "mbpp", "leetcode"])
+    ap.add_argument("dataset", choices=["humaneval", "mbpp", "leetcode", "code_contests", "codeforces"])
     ap.add_argument("--mutate", action="store_true")
     a = ap.parse_args()
-    for task_id, program, tests in {"humaneval": humaneval, "mbpp": mbpp, "leetcode": leetcode}[a.dataset]():
+    sets = {"humaneval": humaneval, "mbpp": mbpp, "leetcode": leetcode,
+            "code_contests": lambda: stdio("code_contests"), "codeforces": lambda: stdio("codeforces")}
+    for task_id, program, tests in sets[a.dataset]():
         line = {"id": task_id, "program": program, "tests": tests}
-        if a.mutate:
+        if a.mutate and "inputs" in tests:
+            line["program"] = program.replace("answers[sys.stdin.read()])", "answers[sys.stdin.read()] + '\\n0\\n')")
+            line["id"] = task_id + "#extra_line"
+        elif a.mutate:
             m = mutate(program)
             if m is None:
                 continue

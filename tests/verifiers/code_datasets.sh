@@ -2,7 +2,9 @@
 # The code verifier on real data sets: the reference solutions of HumanEval (164), sanitized MBPP (427)
 # and LeetCode (200) must be accepted, apart from the documented list below; and on one-edit mutants of
 # them (a flipped comparison, a constant off by one, + turned into -), aha must accept exactly the
-# mutants whose tests also pass in a plain interpreter (scripts/ref/code_tasks.py reference).
+# mutants whose tests also pass in a plain interpreter (scripts/ref/code_tasks.py reference). The
+# stdin/stdout sets (CodeContests, Codeforces) have no solutions: a program that looks the expected
+# output up by its input must pass every test, and the same program printing one line more none.
 # Usage: tests/verifiers/code_datasets.sh AHA PYTHON
 set -euo pipefail
 AHA=$1
@@ -21,6 +23,12 @@ for d in humaneval mbpp leetcode; do
     "$PY" scripts/ref/code_tasks.py "$d" >> "$tmp/canonical.jsonl"
     "$PY" scripts/ref/code_tasks.py "$d" --mutate >> "$tmp/mutants.jsonl"
 done
+for d in code_contests codeforces; do
+    "$PY" scripts/ref/code_tasks.py "$d" >> "$tmp/stdio.jsonl"
+    "$PY" scripts/ref/code_tasks.py "$d" --mutate >> "$tmp/stdio_mutants.jsonl"
+done
+"$AHA" verify code --jsonl "$tmp/stdio.jsonl" > "$tmp/stdio.out"
+"$AHA" verify code --jsonl "$tmp/stdio_mutants.jsonl" --fail-fast > "$tmp/stdio_mutants.out"
 start=$(date +%s.%N)
 "$AHA" verify code --jsonl "$tmp/canonical.jsonl" > "$tmp/canonical.out"
 end=$(date +%s.%N)
@@ -48,6 +56,15 @@ print("mutants: %d, failed by aha %d, survivors %d; the plain interpreter agrees
       % (len(aha), killed, len(aha) - killed, len(ref) - len(slow) - len(wrong), len(ref) - len(slow), len(slow)))
 if wrong or len(aha) != len(ref):
     print("FAIL: aha and the plain interpreter disagree on", wrong[:20])
+    ok = False
+stdio = [json.loads(l) for l in open(tmp + "/stdio.out")]
+stdio_mut = [json.loads(l) for l in open(tmp + "/stdio_mutants.out")]
+bad = [x["id"] for x in stdio if x["verdict"] != "accepted"] + [x["id"] for x in stdio_mut if x["verdict"] != "wrong_answer"]
+print("stdin/stdout: %d problems (%d tests) accepted by their lookup programs, %d of %d one-line-more versions failed"
+      % (sum(x["verdict"] == "accepted" for x in stdio), sum(x["total"] for x in stdio),
+         sum(x["verdict"] == "wrong_answer" for x in stdio_mut), len(stdio_mut)))
+if bad or len(stdio) != len(stdio_mut):
+    print("FAIL: stdin/stdout judging went wrong on", bad[:20])
     ok = False
 sys.exit(0 if ok else 1)
 PY

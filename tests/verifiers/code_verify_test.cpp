@@ -130,6 +130,11 @@ TEST_F(CodeVerifyTest, CppIsCompiledInTheSandboxThenRun) {
     EXPECT_EQ(v.detail.find("root:"), std::string::npos) << v.detail;  // the host's file is not there
     v = run(R"J({"language": "cpp", "program": "int main(){int *p = nullptr; return *p;}", "tests": {"inputs": [""], "outputs": [""]}})J");
     EXPECT_EQ(v.verdict, "runtime_error");
+    EXPECT_EQ(v.tests[0].signal, 11);
+    v = run(R"J({"language": "cpp", "program": "#include <cstring>\n#include <vector>\nint main(){std::vector<char*> v; for(;;){char* p = new char[1 << 24]; std::memset(p, 1, 1 << 24); v.push_back(p);}}", "tests": {"inputs": [""], "outputs": [""]}})J");
+    EXPECT_EQ(v.verdict, "memory_limit") << v.to_json().dump();
+    v = run(R"J({"language": "cpp", "program": "int main(){for(;;);}", "tests": {"inputs": [""], "outputs": [""]}})J");
+    EXPECT_EQ(v.verdict, "time_limit");
 }
 
 TEST_F(CodeVerifyTest, AssertStyleHumanEvalCheckAndPerTestResults) {
