@@ -138,6 +138,121 @@ std::string sandbox_helper_path(const SandboxOptions& o) {
     return found;
 }
 
+namespace {
+
+// The helper's command line for one run.
+std::vector<std::string> helper_args(const SandboxOptions& o, const std::string& box, const std::string& root,
+                                     const std::vector<std::string>& argv) {
+    const SandboxLimits& l = o.limits;
+    std::vector<std::string> args = {
+        "--box", box, "--root", root, "--cpu", std::to_string(l.cpu_seconds),
+        "--memory", std::to_string(l.memory_bytes), "--processes", std::to_string(l.processes),
+        "--open-files", std::to_string(l.open_files), "--file-size", std::to_string(l.file_size_bytes),
+        "--tmp-size", std::to_string(l.tmp_bytes)};
+    if (o.mode == "weak") args.emplace_back("--weak");
+    for (const auto& p : o.read_only) args.insert(args.end(), {"--read-only", p});
+    args.emplace_back("--");
+    args.insert(args.end(), argv.begin(), argv.end());
+    return args;
+}
+
+// The supervisor's side of a run's pipes: stdin fed without blocking while stdout, stderr and the
+// helper's status pipe are drained, so that no pipe can fill up and stall the other side.
+class RunIo {
+public:
+    RunIo(bp::pipe& in, bp::pipe& out, bp::pipe& err, bp::pipe& status, const std::string& stdin_data, RunResult& r)
+        : in_(in), fout_(out.native_source()), ferr_(err.native_source()), fstatus_(status.native_source()),
+          data_(stdin_data), r_(r) {
+        for (int fd : {in.native_sink(), fout_, ferr_, fstatus_}) set_nonblocking(fd);
+        if (data_.empty()) close_stdin();
+    }
+    ~RunIo() { close_stdin(); }
+
+    // Pumps until the helper has reported and its output is read (a leftover process holding the
+    // output open, in weak mode, is given 0.2 s), or until the deadline or an output cap. Returns true
+    // when the run must be killed; r.status then says why.
+    bool run(std::chrono::steady_clock::time_point deadline, long long cap) {
+        bool reported = false;
+        while (out_open_ || err_open_ || status_open_) {
+            const auto now = std::chrono::steady_clock::now();
+            if (!status_open_ && !reported) {
+                reported = true;
+                deadline = std::min(deadline, now + std::chrono::milliseconds(200));
+            }
+            if (now >= deadline) {
+                if (reported) return false;
+                r_.status = RunResult::Status::kTimeout;
+                return true;
+            }
+            const int wait_ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count()) + 1;
+            if (poll_once(wait_ms, cap)) return true;
+        }
+        return false;
+    }
+
+    const std::string& status_line() const { return status_; }
+
+private:
+    bool poll_once(int wait_ms, long long cap) {
+        pollfd fds[4];
+        int n = 0;
+        auto add = [&](int fd, short events) { fds[n++] = pollfd{fd, events, 0}; };
+        if (out_open_) add(fout_, POLLIN);
+        if (err_open_) add(ferr_, POLLIN);
+        if (status_open_) add(fstatus_, POLLIN);
+        if (in_open_) add(in_.native_sink(), POLLOUT);
+        if (poll(fds, static_cast<nfds_t>(n), wait_ms) < 0 && errno != EINTR) throw IoError("poll failed");
+        for (int k = 0; k < n; ++k) {
+            if (!fds[k].revents) continue;
+            if (fds[k].fd == in_.native_sink() && in_open_) {
+                feed();
+            } else if (drain(fds[k].fd, cap)) {
+                r_.status = RunResult::Status::kOutputLimit;
+                return true;
+            }
+        }
+        return false;
+    }
+
+    void feed() {
+        const ssize_t w = write(in_.native_sink(), data_.data() + fed_, data_.size() - fed_);
+        if (w > 0) fed_ += static_cast<size_t>(w);
+        if (w < 0 && errno != EAGAIN) fed_ = data_.size();  // the program closed its stdin
+        if (fed_ >= data_.size()) close_stdin();
+    }
+
+    // Reads what is there; true when stdout or stderr passed the cap.
+    bool drain(int fd, long long cap) {
+        char buf[65536];
+        const ssize_t got = read(fd, buf, sizeof buf);
+        if (got < 0 && errno == EAGAIN) return false;
+        if (got <= 0) {
+            (fd == fout_ ? out_open_ : fd == ferr_ ? err_open_ : status_open_) = false;
+            return false;
+        }
+        std::string& dst = fd == fout_ ? r_.out : fd == ferr_ ? r_.err : status_;
+        dst.append(buf, static_cast<size_t>(got));
+        if (fd == fstatus_ || static_cast<long long>(dst.size()) <= cap) return false;
+        dst.resize(static_cast<size_t>(cap));
+        return true;
+    }
+
+    void close_stdin() {
+        if (in_open_) close_sink(in_);
+        in_open_ = false;
+    }
+
+    bp::pipe& in_;
+    const int fout_, ferr_, fstatus_;
+    const std::string& data_;
+    RunResult& r_;
+    std::string status_;
+    size_t fed_ = 0;
+    bool in_open_ = true, out_open_ = true, err_open_ = true, status_open_ = true;
+};
+
+}  // namespace
+
 RunResult run_sandboxed(const SandboxOptions& o, const std::map<std::string, std::string>& files,
                         const std::vector<std::string>& argv, const std::string& stdin_data) {
     // A program that exits without reading its stdin must not take the supervisor with it: writes to
@@ -152,98 +267,22 @@ RunResult run_sandboxed(const SandboxOptions& o, const std::map<std::string, std
     try {
         static RootMountPoint root;
         BoxDirectory box(files);
-        const SandboxLimits& l = o.limits;
-        std::vector<std::string> args = {
-            "--box", box.path(), "--root", root.path(), "--cpu", std::to_string(l.cpu_seconds),
-            "--memory", std::to_string(l.memory_bytes), "--processes", std::to_string(l.processes),
-            "--open-files", std::to_string(l.open_files), "--file-size", std::to_string(l.file_size_bytes),
-            "--tmp-size", std::to_string(l.tmp_bytes)};
-        if (o.mode == "weak") args.emplace_back("--weak");
-        for (const auto& p : o.read_only) args.insert(args.end(), {"--read-only", p});
-        args.emplace_back("--");
-        args.insert(args.end(), argv.begin(), argv.end());
-
         bp::pipe in, out, err, status;
         bp::environment empty_env;
         empty_env.clear();
-        bp::child child(sandbox_helper_path(o), bp::args(args), bp::std_in < in, bp::std_out > out,
-                        bp::std_err > err, bp::posix::fd.bind(3, status.native_sink()), empty_env);
+        bp::child child(sandbox_helper_path(o), bp::args(helper_args(o, box.path(), root.path(), argv)), bp::std_in < in,
+                        bp::std_out > out, bp::std_err > err, bp::posix::fd.bind(3, status.native_sink()), empty_env);
         close_source(in);
         close_sink(out);
         close_sink(err);
         close_sink(status);
-        const int fin = in.native_sink(), fout = out.native_source(), ferr = err.native_source(),
-                  fstatus = status.native_source();
-        for (int fd : {fin, fout, ferr, fstatus}) set_nonblocking(fd);
-        bool in_open = true;
-        if (stdin_data.empty()) {
-            close_sink(in);
-            in_open = false;
-        }
-        size_t fed = 0;
-        std::string status_line;
-        bool out_open = true, err_open = true, status_open = true, killed = false;
-        auto deadline = start + std::chrono::duration<double>(l.wall_seconds);
-        // Once the helper has reported, output still held open by a leftover process (weak mode) is
-        // drained for a moment, not waited for.
-        bool reported = false;
-        char buf[65536];
-        while ((out_open || err_open || status_open) && !killed) {
-            const auto now = std::chrono::steady_clock::now();
-            if (!status_open && !reported) {
-                reported = true;
-                deadline = std::min(deadline, now + std::chrono::duration<double>(0.2));
-            }
-            if (now >= deadline) {
-                if (reported) break;
-                r.status = RunResult::Status::kTimeout;
-                killed = true;
-                break;
-            }
-            pollfd fds[4];
-            int n = 0;
-            auto add = [&](int fd, short events) { fds[n++] = pollfd{fd, events, 0}; };
-            if (out_open) add(fout, POLLIN);
-            if (err_open) add(ferr, POLLIN);
-            if (status_open) add(fstatus, POLLIN);
-            if (in_open) add(fin, POLLOUT);
-            const int wait_ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count()) + 1;
-            if (poll(fds, static_cast<nfds_t>(n), wait_ms) < 0 && errno != EINTR) throw IoError("poll failed");
-            for (int k = 0; k < n; ++k) {
-                if (!fds[k].revents) continue;
-                const int fd = fds[k].fd;
-                if (fd == fin) {
-                    const ssize_t w = write(fin, stdin_data.data() + fed, stdin_data.size() - fed);
-                    if (w > 0) fed += static_cast<size_t>(w);
-                    if (w < 0 && errno != EAGAIN) fed = stdin_data.size();  // the program closed stdin
-                    if (fed >= stdin_data.size()) {
-                        close_sink(in);
-                        in_open = false;
-                    }
-                    continue;
-                }
-                const ssize_t got = read(fd, buf, sizeof buf);
-                if (got < 0 && errno == EAGAIN) continue;
-                if (got <= 0) {
-                    (fd == fout ? out_open : fd == ferr ? err_open : status_open) = false;
-                    continue;
-                }
-                std::string& dst = fd == fout ? r.out : fd == ferr ? r.err : status_line;
-                dst.append(buf, static_cast<size_t>(got));
-                if (fd != fstatus && static_cast<long long>(dst.size()) > l.output_bytes) {
-                    dst.resize(static_cast<size_t>(l.output_bytes));
-                    r.status = RunResult::Status::kOutputLimit;
-                    killed = true;
-                }
-            }
-        }
-        if (killed) {
-            // The helper's death takes the init (PDEATHSIG) and with it the whole PID namespace.
-            kill(child.id(), SIGKILL);
-        }
-        if (in_open) close_sink(in);
+        RunIo io(in, out, err, status, stdin_data, r);
+        const auto wall = std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(o.limits.wall_seconds));
+        const bool kill_it = io.run(start + wall, o.limits.output_bytes);
+        // The helper's death takes the init (PDEATHSIG) and with it the whole PID namespace.
+        if (kill_it) kill(child.id(), SIGKILL);
         child.wait();
-        if (!killed) apply_status(status_line, r);
+        if (!kill_it) apply_status(io.status_line(), r);
     } catch (const std::exception& e) {
         r.status = RunResult::Status::kSandboxError;
         r.error = e.what();

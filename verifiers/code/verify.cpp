@@ -89,6 +89,49 @@ std::string string_field(const Json& j, const std::string& key, const std::strin
 
 }  // namespace
 
+namespace {
+
+// [{"input": ..., "output": ...}], as the Codeforces file writes its tests.
+void read_test_list(const Json& tests, const std::string& tw, CodeTask& t) {
+    for (const auto& x : tests) {
+        if (!x.is_object() || !x.contains("input") || !x.contains("output") || !x["input"].is_string() ||
+            !x["output"].is_string()) {
+            throw FormatError(tw + ": expected a list of {\"input\": text, \"output\": text}");
+        }
+        t.inputs.push_back(x["input"].get<std::string>());
+        t.outputs.push_back(x["output"].get<std::string>());
+    }
+}
+
+// {"inputs", "outputs", "checker"?} or {"test_code" (or LeetCode's "functional"), "entry_point"?,
+// "setup_code"?}.
+void read_test_object(const Json& tests, const std::string& tw, CodeTask& t) {
+    for (const auto& [key, unused] : tests.items()) {
+        if (key != "inputs" && key != "outputs" && key != "checker" && key != "test_code" && key != "functional" &&
+            key != "entry_point" && key != "setup_code") {
+            throw FormatError(tw + ": unknown key \"" + key + "\"; expected inputs/outputs[/checker] or test_code[/entry_point/setup_code]");
+        }
+    }
+    if (tests.contains("inputs") || tests.contains("outputs")) {
+        if (!tests.contains("inputs") || !tests.contains("outputs")) throw FormatError(tw + ": expected both \"inputs\" and \"outputs\"");
+        t.inputs = strings(tests["inputs"], tw + ".inputs");
+        t.outputs = strings(tests["outputs"], tw + ".outputs");
+        if (t.inputs.size() != t.outputs.size()) {
+            throw FormatError(tw + ": " + std::to_string(t.inputs.size()) + " inputs but " + std::to_string(t.outputs.size()) + " outputs");
+        }
+        t.checker = string_field(tests, "checker", tw);
+    }
+    const char* code_key = tests.contains("test_code") ? "test_code" : "functional";
+    if (!tests.contains(code_key)) return;
+    if (!t.inputs.empty()) throw FormatError(tw + ": stdin/stdout tests and test_code are exclusive");
+    t.test_code = strings(tests[code_key], tw + "." + code_key);
+    t.entry_point = string_field(tests, "entry_point", tw);
+    t.setup_code = string_field(tests, "setup_code", tw);
+    if (t.language != "python") throw FormatError(tw + ": assert-style tests are for Python programs");
+}
+
+}  // namespace
+
 CodeTask CodeTask::from_json(const Json& j, const std::string& where) {
     if (!j.is_object()) throw FormatError(where + ": expected a JSON object");
     for (const auto& [key, unused] : j.items()) {
@@ -108,36 +151,10 @@ CodeTask CodeTask::from_json(const Json& j, const std::string& where) {
     if (!j.contains("tests")) throw FormatError(where + ": missing \"tests\"");
     const Json& tests = j["tests"];
     const std::string tw = where + ": tests";
-    if (tests.is_array()) {  // [{"input": ..., "output": ...}] (the Codeforces file)
-        for (const auto& x : tests) {
-            if (!x.is_object() || !x.contains("input") || !x.contains("output") || !x["input"].is_string() || !x["output"].is_string()) {
-                throw FormatError(tw + ": expected a list of {\"input\": text, \"output\": text}");
-            }
-            t.inputs.push_back(x["input"].get<std::string>());
-            t.outputs.push_back(x["output"].get<std::string>());
-        }
+    if (tests.is_array()) {
+        read_test_list(tests, tw, t);
     } else if (tests.is_object()) {
-        for (const auto& [key, unused] : tests.items()) {
-            if (key != "inputs" && key != "outputs" && key != "checker" && key != "test_code" && key != "functional" &&
-                key != "entry_point" && key != "setup_code") {
-                throw FormatError(tw + ": unknown key \"" + key + "\"; expected inputs/outputs[/checker] or test_code[/entry_point/setup_code]");
-            }
-        }
-        if (tests.contains("inputs") || tests.contains("outputs")) {
-            if (!tests.contains("inputs") || !tests.contains("outputs")) throw FormatError(tw + ": expected both \"inputs\" and \"outputs\"");
-            t.inputs = strings(tests["inputs"], tw + ".inputs");
-            t.outputs = strings(tests["outputs"], tw + ".outputs");
-            if (t.inputs.size() != t.outputs.size()) throw FormatError(tw + ": " + std::to_string(t.inputs.size()) + " inputs but " + std::to_string(t.outputs.size()) + " outputs");
-            t.checker = string_field(tests, "checker", tw);
-        }
-        const char* code_key = tests.contains("test_code") ? "test_code" : "functional";
-        if (tests.contains(code_key)) {
-            if (!t.inputs.empty()) throw FormatError(tw + ": stdin/stdout tests and test_code are exclusive");
-            t.test_code = strings(tests[code_key], tw + "." + code_key);
-            t.entry_point = string_field(tests, "entry_point", tw);
-            t.setup_code = string_field(tests, "setup_code", tw);
-            if (t.language != "python") throw FormatError(tw + ": assert-style tests are for Python programs");
-        }
+        read_test_object(tests, tw, t);
     } else {
         throw FormatError(tw + ": expected an object or a list");
     }
@@ -215,24 +232,85 @@ Json CodeVerdict::to_json() const {
     return j;
 }
 
+namespace {
+
+// The aggregate verdict (the first failing test's), passed count and reward of finished tests.
+CodeVerdict summarize(CodeVerdict v, const CodeVerifyOptions& o) {
+    v.passed = 0;
+    for (const auto& t : v.tests) v.passed += t.verdict == "accepted";
+    v.verdict = v.total == 0 ? "wrong_answer" : "accepted";
+    for (const auto& t : v.tests) {
+        if (t.verdict != "accepted") {
+            v.verdict = t.verdict;
+            break;
+        }
+    }
+    const double share = v.total ? static_cast<double>(v.passed) / v.total : 0.0;
+    v.reward = o.reward == "fraction" ? share : (v.passed == v.total && v.total > 0 ? 1.0 : 0.0);
+    return v;
+}
+
+// All assert-style tests in one sandboxed run of the harness; without its result line (the program
+// exited early, crashed, ran out of time) every test takes the run's verdict.
+std::vector<TestResult> run_assert_tests(const CodeTask& task, const std::string& program, const CodeVerifyOptions& o) {
+    const std::string nonce = make_nonce();
+    RunResult r = run_sandboxed(o.sandbox, {{"main.py", python_assert_harness(program, task.test_code, task.entry_point)}},
+                                {o.python, "-I", "/box/main.py"}, nonce + "\n");
+    const TestResult base = classify_run(r, o.sandbox.limits);
+    auto flags = r.status == RunResult::Status::kExited ? harness_results(r.out, nonce, task.test_code.size()) : std::nullopt;
+    std::vector<TestResult> tests;
+    for (size_t i = 0; i < task.test_code.size(); ++i) {
+        TestResult t = base;
+        if (flags) {
+            t.verdict = (*flags)[i] ? "accepted" : "wrong_answer";
+        } else if (t.verdict.empty()) {  // exited 0 without the harness's result line
+            t.verdict = "runtime_error";
+            t.detail = "the program ended before the tests finished";
+        }
+        tests.push_back(t);
+    }
+    return tests;
+}
+
+// g++ in the sandbox too (an #include can name any file), under the compile limits: the binary comes
+// back on stdout, the compiler's messages on stderr.
+RunResult compile_cpp(const std::string& program, const CodeVerifyOptions& o) {
+    SandboxOptions compile = o.sandbox;
+    compile.limits = o.compile_limits;
+    std::string cmd = "PATH=/usr/bin:/bin; export PATH; " + o.cxx;
+    for (const auto& f : o.cxx_flags) cmd += " " + shell_quote(f);
+    cmd += " -o /tmp/a.out /box/main.cpp 1>&2 && cat /tmp/a.out";
+    return run_sandboxed(compile, {{"main.cpp", program}}, {"/bin/sh", "-c", cmd}, "");
+}
+
+// One stdin/stdout test: the program's run, then the judge comparison or the task's checker.
+TestResult run_stdio_test(const CodeTask& task, size_t i, const std::map<std::string, std::string>& files,
+                          const std::vector<std::string>& argv, const CodeVerifyOptions& o) {
+    RunResult r = run_sandboxed(o.sandbox, files, argv, task.inputs[i]);
+    TestResult t = classify_run(r, o.sandbox.limits);
+    if (!t.verdict.empty()) return t;
+    if (task.checker.empty()) {
+        t.verdict = outputs_match(task.outputs[i], r.out, o.float_tolerance) ? "accepted" : "wrong_answer";
+        return t;
+    }
+    RunResult c = run_sandboxed(o.sandbox,
+                                {{"checker.py", task.checker}, {"input.txt", task.inputs[i]}, {"output.txt", r.out},
+                                 {"expected.txt", task.outputs[i]}},
+                                {o.python, "-I", "/box/checker.py", "/box/input.txt", "/box/output.txt", "/box/expected.txt"}, "");
+    if (c.status == RunResult::Status::kSandboxError || c.status == RunResult::Status::kTimeout) {
+        t.verdict = "sandbox_error";
+        t.detail = "the checker failed: " + (c.error.empty() ? tail(c.err) : c.error);
+        return t;
+    }
+    t.verdict = c.status == RunResult::Status::kExited && c.exit_code == 0 ? "accepted" : "wrong_answer";
+    return t;
+}
+
+}  // namespace
+
 CodeVerdict verify_code(const CodeTask& task, const CodeVerifyOptions& o) {
     CodeVerdict v;
     v.total = static_cast<int>(task.assert_style() ? task.test_code.size() : task.inputs.size());
-    auto finish = [&]() {
-        v.passed = 0;
-        for (const auto& t : v.tests) v.passed += t.verdict == "accepted";
-        v.verdict = "accepted";
-        for (const auto& t : v.tests) {
-            if (t.verdict != "accepted") {
-                v.verdict = t.verdict;
-                break;
-            }
-        }
-        if (v.total == 0) v.verdict = "wrong_answer";
-        const bool all = v.passed == v.total && v.total > 0;
-        v.reward = o.reward == "fraction" ? (v.total ? static_cast<double>(v.passed) / v.total : 0.0) : (all ? 1.0 : 0.0);
-        return v;
-    };
     std::string program = task.program;
     if (program.empty()) {
         auto extracted = extract_program(task.completion, task.language);
@@ -244,79 +322,32 @@ CodeVerdict verify_code(const CodeTask& task, const CodeVerifyOptions& o) {
         program = *extracted;
     }
     if (!task.setup_code.empty()) program = task.setup_code + "\n" + program;
-    const SandboxLimits& limits = o.sandbox.limits;
-
     if (task.assert_style()) {
-        const std::string nonce = make_nonce();
-        RunResult r = run_sandboxed(o.sandbox, {{"main.py", python_assert_harness(program, task.test_code, task.entry_point)}},
-                                    {o.python, "-I", "/box/main.py"}, nonce + "\n");
-        TestResult base = classify_run(r, limits);
-        auto flags = r.status == RunResult::Status::kExited ? harness_results(r.out, nonce, task.test_code.size()) : std::nullopt;
-        for (size_t i = 0; i < task.test_code.size(); ++i) {
-            TestResult t = base;
-            if (flags) {
-                t.verdict = (*flags)[i] ? "accepted" : "wrong_answer";
-            } else if (t.verdict.empty()) {  // exited 0 without the harness's result line
-                t.verdict = "runtime_error";
-                t.detail = "the program ended before the tests finished";
-            }
-            v.tests.push_back(t);
-        }
-        return finish();
+        v.tests = run_assert_tests(task, program, o);
+        return summarize(v, o);
     }
-
-    std::map<std::string, std::string> files;
-    std::vector<std::string> argv;
+    std::map<std::string, std::string> files = {{"main.py", program}};
+    std::vector<std::string> argv = {o.python, "-I", "/box/main.py"};
     if (task.language == "cpp") {
-        SandboxOptions compile = o.sandbox;
-        compile.limits = o.compile_limits;
-        // The compiler runs in the sandbox too (an #include can name any file); the binary comes back on
-        // stdout, the compiler's messages on stderr.
-        std::string cmd = "PATH=/usr/bin:/bin; export PATH; " + o.cxx;
-        for (const auto& f : o.cxx_flags) cmd += " " + shell_quote(f);
-        cmd += " -o /tmp/a.out /box/main.cpp 1>&2 && cat /tmp/a.out";
-        RunResult cc = run_sandboxed(compile, {{"main.cpp", program}}, {"/bin/sh", "-c", cmd}, "");
+        RunResult cc = compile_cpp(program, o);
         if (cc.status != RunResult::Status::kExited || cc.exit_code != 0) {
             v.verdict = "compile_error";
-            v.detail = cc.status == RunResult::Status::kSandboxError ? cc.error : tail(cc.err, 2000);
-            if (cc.status == RunResult::Status::kTimeout) v.detail = "the compiler ran past its time limit";
+            v.detail = cc.status == RunResult::Status::kSandboxError ? cc.error
+                       : cc.status == RunResult::Status::kTimeout    ? "the compiler ran past its time limit"
+                                                                       : tail(cc.err, 2000);
             return v;
         }
         files = {{"a.out", cc.out}};
         argv = {"/box/a.out"};
-    } else {
-        files = {{"main.py", program}};
-        argv = {o.python, "-I", "/box/main.py"};
     }
     bool failed = false;
     for (size_t i = 0; i < task.inputs.size(); ++i) {
-        if (failed && o.fail_fast) {
-            v.tests.push_back({"wrong_answer", 0, 0, 0, "not run (fail_fast)"});
-            continue;
-        }
-        RunResult r = run_sandboxed(o.sandbox, files, argv, task.inputs[i]);
-        TestResult t = classify_run(r, limits);
-        if (t.verdict.empty()) {
-            bool ok = false;
-            if (task.checker.empty()) {
-                ok = outputs_match(task.outputs[i], r.out, o.float_tolerance);
-            } else {
-                RunResult c = run_sandboxed(o.sandbox,
-                                            {{"checker.py", task.checker}, {"input.txt", task.inputs[i]},
-                                             {"output.txt", r.out}, {"expected.txt", task.outputs[i]}},
-                                            {o.python, "-I", "/box/checker.py", "/box/input.txt", "/box/output.txt", "/box/expected.txt"}, "");
-                if (c.status == RunResult::Status::kSandboxError || c.status == RunResult::Status::kTimeout) {
-                    t.verdict = "sandbox_error";
-                    t.detail = "the checker failed: " + (c.error.empty() ? tail(c.err) : c.error);
-                }
-                ok = c.status == RunResult::Status::kExited && c.exit_code == 0;
-            }
-            if (t.verdict.empty()) t.verdict = ok ? "accepted" : "wrong_answer";
-        }
+        TestResult t = failed && o.fail_fast ? TestResult{"wrong_answer", 0, 0, 0, "not run (fail_fast)"}
+                                             : run_stdio_test(task, i, files, argv, o);
         failed = failed || t.verdict != "accepted";
         v.tests.push_back(t);
     }
-    return finish();
+    return summarize(v, o);
 }
 
 CodeVerifierPool::CodeVerifierPool(CodeVerifyOptions options, int workers) : options_(std::move(options)) {
