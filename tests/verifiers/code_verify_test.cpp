@@ -122,6 +122,21 @@ TEST_F(CodeVerifyTest, LargeStdinUnreadOrEchoedAndACustomChecker) {
     EXPECT_EQ(with_checker("print(2, 2)").verdict, "wrong_answer");
 }
 
+// What ordinary programs expect of a Linux box: /dev/stdin, POSIX semaphores (multiprocessing), threads.
+TEST_F(CodeVerifyTest, OrdinaryProgramsFindWhatTheyExpect) {
+    const char* programs[] = {
+        "print(sum(map(int, open('/dev/stdin').read().split())))",
+        "import multiprocessing as mp\nimport sys\nnums = list(map(int, sys.stdin.read().split()))\n"
+        "with mp.Pool(2) as p:\n    print(sum(p.map(abs, nums)))",
+        "import threading, sys\nnums = list(map(int, sys.stdin.read().split()))\nout = []\n"
+        "t = threading.Thread(target=lambda: out.append(sum(nums)))\nt.start()\nt.join()\nprint(out[0])",
+    };
+    for (const char* p : programs) {
+        CodeVerdict v = verify_code(CodeTask::from_json(Json({{"program", p}, {"tests", {{"inputs", {"1 2 3"}}, {"outputs", {"6"}}}}}), "t"), o_);
+        EXPECT_EQ(v.verdict, "accepted") << p << "\n" << v.to_json().dump();
+    }
+}
+
 TEST_F(CodeVerifyTest, CppIsCompiledInTheSandboxThenRun) {
     CodeVerdict v = run(R"J({"language": "cpp", "completion": "```cpp\n#include <cstdio>\nint main(){long a,b;scanf(\"%ld %ld\",&a,&b);printf(\"%ld\\n\",a*b);}\n```", "tests": {"inputs": ["6 7", "-2 3"], "outputs": ["42", "-6"]}})J");
     EXPECT_EQ(v.verdict, "accepted") << v.detail;

@@ -5,8 +5,9 @@
 // strict mode (default): this process H clones an init I into new user, PID, mount, network, IPC and UTS
 // namespaces, writes I's uid/gid maps (the program's uid 1000 is the host's nobody when run as root, the
 // caller's own uid otherwise) and lets it go. I builds a private root: a small tmpfs with read-only binds
-// of /usr (and the merged-/usr links), /etc/ld.so.cache, /dev/{null,zero,urandom}, a fresh /proc,
-// the program's files at /box, and a size-limited writable /tmp; it pivots into it and forks the program
+// of /usr (and the merged-/usr links), /etc/ld.so.cache and /dev/{null,zero,urandom}, a /dev/shm, the
+// /dev/std* links, a fresh /proc, the program's files at /box, and a size-limited writable /tmp; it
+// pivots into it and forks the program
 // P. P sets rlimits, drops capabilities, sets NO_NEW_PRIVS, loads the seccomp filter and execs with an
 // empty environment. I reaps every process; when P exits, I reports P's status and exits, and the kernel
 // kills whatever is left in the PID namespace. If H dies (killed on timeout), I dies with it
@@ -155,6 +156,16 @@ void build_root(const Options& o) {
     check(mkdir((r + "/tmp").c_str(), 01777) == 0, "mkdir /tmp");
     const std::string tmp_opts = "size=" + std::to_string(o.tmp_bytes) + ",mode=1777,nr_inodes=4096";
     check(mount("tmpfs", (r + "/tmp").c_str(), "tmpfs", MS_NOSUID | MS_NODEV, tmp_opts.c_str()) == 0, "mount /tmp");
+    // POSIX semaphores (Python's multiprocessing locks) live in /dev/shm; it shares /tmp's size.
+    check(mkdir((r + "/dev/shm").c_str(), 01777) == 0, "mkdir /dev/shm");
+    check(mount("tmpfs", (r + "/dev/shm").c_str(), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, tmp_opts.c_str()) == 0,
+          "mount /dev/shm");
+    // What programs open by name: /dev/stdin (a common way to read all input), /dev/fd/N.
+    for (const char* link : {"stdin", "stdout", "stderr"}) {
+        const std::string target = std::string("/proc/self/fd/") + (link[3] == 'i' ? "0" : link[3] == 'o' ? "1" : "2");
+        check(symlink(target.c_str(), (r + "/dev/" + link).c_str()) == 0, std::string("symlink /dev/") + link);
+    }
+    check(symlink("/proc/self/fd", (r + "/dev/fd").c_str()) == 0, "symlink /dev/fd");
     check(mkdir((r + "/proc").c_str(), 0555) == 0, "mkdir /proc");
     // A fresh /proc shows only this PID namespace. Some container runtimes mask parts of the host's
     // /proc, and then the kernel refuses a new one: the program runs without /proc.
@@ -412,6 +423,14 @@ int main(int argc, char** argv) {
     fcntl(kStatusFd, F_SETFD, FD_CLOEXEC);
     syscall(SYS_close_range, kStatusFd + 1, ~0U, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL);  // the supervisor gone: nobody would enforce the wall clock
+    // Run as root, the program is nobody: give it its own pipes, so that reopening them by name
+    // (/dev/stdin is /proc/self/fd/0) is allowed. Only pipes: a terminal stays its owner's.
+    if (geteuid() == 0) {
+        for (int fd = 0; fd <= 2; ++fd) {
+            struct stat st {};
+            if (fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode)) (void)!fchown(fd, kNobody, kNobody);
+        }
+    }
     std::string line;
     try {
         const Options o = parse(argc, argv);
