@@ -9,29 +9,20 @@
 #include <cstring>
 #include <iostream>
 #include <string>
-#include <vector>
 
 #include "cli/args.h"
 #include "cli/verify.h"
 #include "core/error.h"
+#include "core/files.h"
 
 namespace {
-
-// The directory of this executable (not argv[0], which may be a bare name found on PATH).
-std::string own_directory() {
-    std::vector<char> buf(4096);
-    const ssize_t n = readlink("/proc/self/exe", buf.data(), buf.size() - 1);
-    if (n <= 0) throw aha::IoError(std::string("/proc/self/exe: cannot read (") + std::strerror(errno) + ")");
-    std::string path(buf.data(), static_cast<size_t>(n));
-    return path.substr(0, path.rfind('/'));
-}
 
 int run(int argc, char** argv) {
     if (argc >= 2 && std::string(argv[1]) == "verify") {
         std::ios::sync_with_stdio(false);
         return aha::cli::verify_command(argc - 1, argv + 1, std::cout);
     }
-    const std::string torch = own_directory() + "/aha-torch";
+    const std::string torch = aha::executable_directory() + "/aha-torch";
     std::fflush(nullptr);
     execv(torch.c_str(), argv);
     throw aha::IoError(torch + ": cannot run (" + std::strerror(errno) + ")",

@@ -2,7 +2,6 @@
 #include "cli/generate.h"
 
 #include <algorithm>
-#include <fstream>
 #include <functional>
 #include <memory>
 #include <ostream>
@@ -62,19 +61,8 @@ void special_ids(const std::string& dir, const TextSide& text, std::vector<int>&
 }
 
 std::vector<std::vector<int>> read_prompts(const std::string& path, const TextSide& text, int vocab_size) {
-    std::ifstream in(path);
-    if (!in) throw IoError(path + ": cannot open for reading");
     std::vector<std::vector<int>> prompts;
-    std::string line;
-    for (size_t number = 1; std::getline(in, line); ++number) {
-        if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-        const std::string where = path + ":" + std::to_string(number);
-        Json j;
-        try {
-            j = Json::parse(line);
-        } catch (const Json::exception& e) {
-            throw FormatError(where + ": not a JSON line (" + std::string(e.what()) + ")");
-        }
+    read_json_lines(path, [&](const Json& j, const std::string& where) {
         std::vector<int> ids;
         if (j.is_object() && j.contains("prompt_ids") && j["prompt_ids"].is_array()) {
             for (const auto& id : j["prompt_ids"]) {
@@ -95,7 +83,7 @@ std::vector<std::vector<int>> read_prompts(const std::string& path, const TextSi
         }
         if (ids.empty()) throw FormatError(where + ": the prompt has no tokens");
         prompts.push_back(std::move(ids));
-    }
+    });
     if (prompts.empty()) throw FormatError(path + ": no prompts");
     return prompts;
 }

@@ -2,7 +2,6 @@
 #include "cli/verify.h"
 
 #include <cstdio>
-#include <fstream>
 #include <ostream>
 
 #include "cli/args.h"
@@ -49,24 +48,12 @@ int run_verify(const VerifyOptions& o, std::ostream& out) {
         return 0;
     }
     if (o.gold || o.pred) throw ConfigError("--gold/--pred and --jsonl are exclusive", "see aha verify --help");
-    std::ifstream in(o.jsonl, std::ios::binary);
-    if (!in) throw IoError(o.jsonl + ": cannot open for reading");
-    std::string line;
-    for (int n = 1; std::getline(in, line); ++n) {
-        if (!line.empty() && line.back() == '\r') line.pop_back();
-        if (line.find_first_not_of(" \t") == std::string::npos) continue;
-        const std::string where = o.jsonl + ":" + std::to_string(n);
-        Json j;
-        try {
-            j = Json::parse(line);
-        } catch (const Json::parse_error&) {
-            throw FormatError(where + ": invalid JSON (or not UTF-8); expected {\"gold\": text, \"pred\": text}");
-        }
+    read_json_lines(o.jsonl, [&](const Json& j, const std::string& where) {
         if (!j.is_object() || !j.contains("gold") || !j.contains("pred") || !j["gold"].is_string() || !j["pred"].is_string()) {
             throw FormatError(where + ": expected {\"gold\": text, \"pred\": text}");
         }
         write(out, verify_math(j["gold"].get<std::string>(), j["pred"].get<std::string>(), o.math));
-    }
+    });
     return 0;
 }
 

@@ -2,7 +2,6 @@
 #include "cli/verify_code.h"
 
 #include <cstdio>
-#include <fstream>
 #include <ostream>
 #include <string>
 
@@ -67,22 +66,8 @@ int verify_code_command(int argc, char** argv, std::ostream& out) {
 
     // Every line is read and checked before any program runs: a bad line stops the command with its
     // FILE:LINE, not half-way through.
-    std::ifstream in(jsonl, std::ios::binary);
-    if (!in) throw IoError(jsonl + ": cannot open for reading");
     std::vector<CodeTask> tasks;
-    std::string line;
-    for (int n = 1; std::getline(in, line); ++n) {
-        if (!line.empty() && line.back() == '\r') line.pop_back();
-        if (line.find_first_not_of(" \t") == std::string::npos) continue;
-        const std::string where = jsonl + ":" + std::to_string(n);
-        Json j;
-        try {
-            j = Json::parse(line);
-        } catch (const Json::parse_error&) {
-            throw FormatError(where + ": invalid JSON (or not UTF-8)");
-        }
-        tasks.push_back(CodeTask::from_json(j, where));
-    }
+    read_json_lines(jsonl, [&](const Json& j, const std::string& where) { tasks.push_back(CodeTask::from_json(j, where)); });
     std::vector<Json> ids;
     for (const auto& t : tasks) ids.push_back(t.id);
     verifiers::code::check_sandbox(o.sandbox);

@@ -147,6 +147,24 @@ void config_require_one_of(const std::string& value, const std::vector<std::stri
     throw ConfigError(path + ": unknown '" + value + "'; valid names: " + join(valid));
 }
 
+void read_json_lines(const std::string& path, const std::function<void(const Json&, const std::string&)>& fn) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw IoError(path + ": cannot open for reading");
+    std::string line;
+    for (size_t number = 1; std::getline(in, line); ++number) {
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (line.find_first_not_of(" \t") == std::string::npos) continue;
+        const std::string where = path + ":" + std::to_string(number);
+        Json j;
+        try {
+            j = Json::parse(line);
+        } catch (const Json::exception& e) {
+            throw FormatError(where + ": not a JSON line (" + std::string(e.what()) + ")");
+        }
+        fn(j, where);
+    }
+}
+
 Json load_json_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) throw IoError(path + ": cannot open for reading");

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <set>
 #include <string>
 #include <vector>
@@ -56,6 +57,10 @@ void config_require_one_of(const std::string& value, const std::vector<std::stri
 
 // Parses a JSON file; a syntax error names file:line:column.
 Json load_json_file(const std::string& path);
+
+// Calls fn(object, "path:line") for each non-blank line of a JSONL file (a trailing \r dropped); a line
+// that is not JSON is a FormatError naming path:line.
+void read_json_lines(const std::string& path, const std::function<void(const Json&, const std::string&)>& fn);
 
 // Loads a config file that may extend another: a top-level "extends": "base.json" (relative to this
 // file's folder) loads the base first, recursively, and merges this file over it: objects merge key by

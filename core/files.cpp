@@ -91,4 +91,12 @@ void LineAppender::append(const std::string& line) {
     if (!out) throw IoError(path_ + ": append failed");
 }
 
+std::string executable_directory() {
+    std::string buf(4096, '\0');
+    const ssize_t n = ::readlink("/proc/self/exe", buf.data(), buf.size() - 1);
+    if (n <= 0) throw IoError(std::string("/proc/self/exe: cannot read (") + std::strerror(errno) + ")");
+    buf.resize(static_cast<size_t>(n));
+    return buf.substr(0, buf.rfind('/'));
+}
+
 }  // namespace aha

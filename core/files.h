@@ -22,6 +22,10 @@ std::string read_file(const std::string& path);
 
 bool file_exists(const std::string& path);
 
+// The directory of the running executable (from /proc/self/exe, not argv[0], which may be a bare name
+// found on PATH); IoError when it cannot be read.
+std::string executable_directory();
+
 // Appends one line (a newline is added) and flushes; for metrics.jsonl.
 class LineAppender {
  public:

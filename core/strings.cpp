@@ -2,6 +2,7 @@
 #include "core/strings.h"
 
 #include <algorithm>
+#include <cctype>
 
 namespace aha {
 
@@ -55,6 +56,11 @@ std::vector<std::string> split(const std::string& s, char sep) {
 
 bool ends_with(const std::string& s, const std::string& suffix) {
     return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+std::string lower(std::string s) {
+    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
 }
 
 }  // namespace aha

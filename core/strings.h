@@ -21,4 +21,7 @@ bool ends_with(const std::string& s, const std::string& suffix);
 // Splits on a single character; keeps empty fields.
 std::vector<std::string> split(const std::string& s, char sep);
 
+// ASCII lower case.
+std::string lower(std::string s);
+
 }  // namespace aha

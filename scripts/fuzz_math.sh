@@ -10,7 +10,7 @@ out=build-fuzz
 mkdir -p "$out/corpus" "$out/findings"
 CXX=${CXX_FUZZ:-$(command -v clang++ || command -v clang++-14)}
 [ -n "$CXX" ] || { echo "fuzz_math.sh: needs clang++ (scripts/setup.sh installs it)"; exit 1; }
-sources=(verifiers/math/expr.cpp verifiers/math/normalize.cpp verifiers/math/lexer.cpp verifiers/math/parser.cpp verifiers/math/bigcomplex.cpp verifiers/math/evaluate.cpp verifiers/math/surd.cpp
+sources=(core/strings.cpp verifiers/math/expr.cpp verifiers/math/normalize.cpp verifiers/math/lexer.cpp verifiers/math/parser.cpp verifiers/math/bigcomplex.cpp verifiers/math/evaluate.cpp verifiers/math/surd.cpp
          verifiers/math/compare.cpp verifiers/math/extract.cpp verifiers/math/verify.cpp tests/verifiers/math_fuzz.cpp)
 if [ ! -x "$out/math_fuzz" ] || [ -n "$(find "${sources[@]}" verifiers/math -newer "$out/math_fuzz" -print -quit)" ]; then
     echo "[fuzz] building $out/math_fuzz"

@@ -7,14 +7,11 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "core/strings.h"
+
 namespace aha::verifiers::code {
 
 namespace {
-
-std::string lower(std::string s) {
-    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-}
 
 bool tag_matches(const std::string& tag, const std::string& language) {
     const std::string t = lower(tag);

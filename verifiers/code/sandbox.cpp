@@ -13,16 +13,15 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
 #include <mutex>
 
 #include "core/error.h"
+#include "core/files.h"
 
 namespace aha::verifiers::code {
 
 namespace bp = boost::process;
-namespace fs = std::filesystem;
 
 namespace {
 
@@ -67,8 +66,10 @@ public:
     ~BoxDirectory() {
         for (const auto& f : names_) unlink(f.c_str());
         if (rmdir(path_.c_str()) != 0) {  // something else in it (weak mode): remove all
-            std::error_code ec;
-            fs::remove_all(path_, ec);
+            try {
+                remove_tree(path_);  // not std::filesystem: LibTorch's copies of it crash (core/files.cpp)
+            } catch (const Error&) {
+            }
         }
     }
     BoxDirectory(const BoxDirectory&) = delete;
@@ -79,14 +80,6 @@ private:
     std::string path_;
     std::vector<std::string> names_;
 };
-
-std::string own_directory() {
-    std::vector<char> buf(4096);
-    const ssize_t n = readlink("/proc/self/exe", buf.data(), buf.size() - 1);
-    if (n <= 0) return "";
-    std::string p(buf.data(), static_cast<size_t>(n));
-    return p.substr(0, p.rfind('/'));
-}
 
 // This version of Boost.Process has no way to close one end of a pipe.
 void close_source(bp::pipe& p) {
@@ -121,7 +114,11 @@ void apply_status(const std::string& line, RunResult& r) {
 
 std::string default_helper() {
     if (const char* env = std::getenv("AHA_SANDBOX_HELPER"); env && *env) return env;
-    const std::string beside = own_directory() + "/aha-sandbox";
+    std::string beside;
+    try {
+        beside = executable_directory() + "/aha-sandbox";
+    } catch (const IoError&) {
+    }
     if (executable(beside)) return beside;
 #ifdef AHA_SANDBOX_HELPER_BUILT
     return AHA_SANDBOX_HELPER_BUILT;

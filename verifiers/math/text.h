@@ -4,6 +4,8 @@
 #include <cctype>
 #include <string>
 
+#include "core/strings.h"
+
 namespace aha::verifiers::math::detail {
 
 inline std::string trim(const std::string& s) {
@@ -27,10 +29,7 @@ inline size_t closing_brace(const std::string& s, size_t open) {
     return std::string::npos;
 }
 
-inline std::string lower(std::string s) {
-    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-}
+using ::aha::lower;
 
 inline bool is_digit(char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }
 inline bool is_alpha(char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0; }
