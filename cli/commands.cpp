@@ -19,12 +19,14 @@ namespace {
 // The task, its tokenizer and the prompt template, all determined by the config.
 struct World {
     datasets::PointerChaseTask task;
-    policy::CharTokenizer tokenizer;
+    policy::CharTokenizer tokenizer;  // pretraining's; the trainer takes its tokenizer.json form (text)
+    tokenizer::ModelText text;
     datasets::PromptTemplate prompt_template;
 
     explicit World(const ExperimentConfig& c)
         : task(c.task),
           tokenizer(policy::CharTokenizer::for_alphabet(task.alphabet())),
+          text(tokenizer.model_text()),
           prompt_template(datasets::prompt_template(c.prompt_template)) {}
 
     rl::PromptItem item(const datasets::PointerChaseProblem& p) const {
@@ -58,7 +60,7 @@ CellResult evaluate_cell(policy::CausalLM& model, const World& w, const Experime
     for (const auto& p : problems) items.push_back(w.item(p));
     CellResult r;
     r.hops = hops;
-    r.eval = rl::evaluate(model, w.tokenizer, items, eval_sampling(c), c.rl.reward);
+    r.eval = rl::evaluate(model, w.text, items, eval_sampling(c), c.rl.reward);
     for (size_t i = 0; i < problems.size(); ++i) {
         const std::string& text = r.eval.completions[i];
         std::string reasoning = text.substr(0, text.find("</think>"));
@@ -85,7 +87,8 @@ std::string pct(double x) {
 
 Json pretrain_identity(const ExperimentConfig& c) {
     return {{"seed", c.seed}, {"task", c.task.to_json()}, {"corpus", c.corpus.to_json()},
-            {"model", c.model.to_json()}, {"pretrain", c.pretrain.to_json()}, {"prompt_template", c.prompt_template}};
+            {"model", c.model.to_json()}, {"pretrain", c.pretrain.to_json()}, {"prompt_template", c.prompt_template},
+            {"text_side", "tokenizer.json"}};
 }
 
 policy::TransformerConfig model_config(const ExperimentConfig& c, const World& w) {
@@ -143,9 +146,10 @@ policy::CausalLM load_base(const ExperimentConfig& config, const World& w, const
         throw IoError(dir + ": no checkpoint there", "make the base model first: aha pretrain CONFIG");
     }
     policy::CausalLM model = policy::load_model(dir, config.dtype);
-    policy::CharTokenizer tok = policy::load_char_tokenizer(dir);
-    if (tok.to_json() != w.tokenizer.to_json()) {
-        throw FormatError(dir + "/aha_tokenizer.json: differs from the task's tokenizer; was the checkpoint made for another task?");
+    const std::string tokenizer_json = dir + "/tokenizer.json";
+    if (!file_exists(tokenizer_json) || load_json_file(tokenizer_json) != w.tokenizer.to_hf_tokenizer_json()) {
+        throw FormatError(tokenizer_json + ": missing or differs from the task's vocabulary; was the checkpoint made for "
+                          "another task or by an older aha?", "make it again: aha pretrain --force CONFIG");
     }
     model->eval();
     return model;
@@ -190,7 +194,7 @@ int run_train(const ExperimentConfig& config) {
     print_cells("before", before);
     std::fflush(stdout);
 
-    rl::GrpoTrainer trainer(model, w.tokenizer, config.rl);
+    rl::GrpoTrainer trainer(model, w.text, config.rl);
     std::mt19937_64 rng(static_cast<uint64_t>(config.seed) * 7 + 1);
     const int headline = config.eval.hops.front();
     Series reward{"reward (mean per step)", {}, 0, 1}, accuracy{"held-out " + std::to_string(headline) + "-hop accuracy (" + mode + ")", {}, 0, 1},

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <ostream>
 
 #include "core/config.h"
@@ -11,54 +12,40 @@
 #include "core/files.h"
 #include "policy/checkpoint.h"
 #include "rollout/engine.h"
-#include "tokenizer/tokenizer.h"
+#include "tokenizer/model_text.h"
 
 namespace aha::cli {
 
 namespace {
 
-// The checkpoint's text side: a Hugging Face tokenizer.json, aha's char tokenizer, or none (ids only).
-struct TextSide {
-    std::unique_ptr<tokenizer::Tokenizer> hf;
-    std::unique_ptr<policy::CharTokenizer> chars;
-    bool present() const { return hf || chars; }
-    std::vector<int> encode(const std::string& text) const { return hf ? hf->encode(text) : chars->encode(text); }
-};
-
-TextSide load_text_side(const std::string& dir) {
-    TextSide t;
-    if (file_exists(dir + "/tokenizer.json")) {
-        t.hf = std::make_unique<tokenizer::Tokenizer>(tokenizer::Tokenizer::from_file(dir + "/tokenizer.json"));
-    } else if (file_exists(dir + "/aha_tokenizer.json")) {
-        t.chars = std::make_unique<policy::CharTokenizer>(policy::load_char_tokenizer(dir));
-    }
-    return t;
+// The checkpoint's text side: its tokenizer.json (tokenizer::ModelText), an older aha checkpoint's
+// aha_tokenizer.json, or none (ids only).
+std::optional<tokenizer::ModelText> load_text_side(const std::string& dir) {
+    if (file_exists(dir + "/tokenizer.json")) return tokenizer::ModelText::load(dir);
+    if (file_exists(dir + "/aha_tokenizer.json")) return policy::load_char_tokenizer(dir).model_text();
+    return std::nullopt;
 }
 
-// eos_token_id (an id or a list) from generation_config.json, else config.json; and pad_token_id.
-void special_ids(const std::string& dir, const TextSide& text, std::vector<int>& eos, int& pad) {
-    pad = -1;
+// Without a tokenizer: eos_token_id (an id or a list) from generation_config.json, else config.json.
+std::vector<int> config_end_ids(const std::string& dir) {
+    std::vector<int> eos;
     for (const char* file : {"generation_config.json", "config.json"}) {
         const std::string path = dir + "/" + file;
-        if (!file_exists(path)) continue;
+        if (!eos.empty() || !file_exists(path)) continue;
         Json j = load_json_file(path);
-        if (eos.empty() && j.contains("eos_token_id")) {
-            const Json& e = j["eos_token_id"];
-            if (e.is_number_integer()) eos.push_back(e.get<int>());
-            if (e.is_array()) {
-                for (const auto& x : e) {
-                    if (x.is_number_integer()) eos.push_back(x.get<int>());
-                }
+        if (!j.contains("eos_token_id")) continue;
+        const Json& e = j["eos_token_id"];
+        if (e.is_number_integer()) eos.push_back(e.get<int>());
+        if (e.is_array()) {
+            for (const auto& x : e) {
+                if (x.is_number_integer()) eos.push_back(x.get<int>());
             }
         }
-        if (pad < 0 && j.contains("pad_token_id") && j["pad_token_id"].is_number_integer()) pad = j["pad_token_id"].get<int>();
     }
-    if (text.chars) {
-        if (eos.empty()) eos.push_back(text.chars->eos_id());
-        if (pad < 0) pad = text.chars->pad_id();
-    }
-    if (pad < 0) pad = 0;  // only fills the padding of the batch; never attended to
+    return eos;
 }
+
+using TextSide = std::optional<tokenizer::ModelText>;
 
 std::vector<std::vector<int>> read_prompts(const std::string& path, const TextSide& text, int vocab_size) {
     std::vector<std::vector<int>> prompts;
@@ -73,11 +60,11 @@ std::vector<std::vector<int>> read_prompts(const std::string& path, const TextSi
                 ids.push_back(id.get<int>());
             }
         } else if (j.is_object() && j.contains("prompt") && j["prompt"].is_string()) {
-            if (!text.present()) {
+            if (!text) {
                 throw ConfigError(where + ": a text prompt needs the model's tokenizer, and the checkpoint has neither "
                                   "tokenizer.json nor aha_tokenizer.json; give prompt_ids instead");
             }
-            ids = text.encode(j["prompt"].get<std::string>());
+            ids = text->encode(j["prompt"].get<std::string>());
         } else {
             throw FormatError(where + ": expected {\"prompt\": text} or {\"prompt_ids\": [ids]}");
         }
@@ -88,8 +75,7 @@ std::vector<std::vector<int>> read_prompts(const std::string& path, const TextSi
     return prompts;
 }
 
-// The engine's detokeniser over a tokenizer.json (special tokens skipped) or the char tokenizer (end and
-// padding tokens skipped).
+// The engine's detokeniser over the checkpoint's tokenizer (special tokens skipped).
 class HfTextStream : public rollout::TextStream {
  public:
     explicit HfTextStream(const tokenizer::Tokenizer& t) : decoder_(t, /*skip_special_tokens=*/true) {}
@@ -98,18 +84,6 @@ class HfTextStream : public rollout::TextStream {
 
  private:
     tokenizer::StreamDecoder decoder_;
-};
-
-class CharTextStream : public rollout::TextStream {
- public:
-    explicit CharTextStream(const policy::CharTokenizer& t) : chars_(t) {}
-    std::string push(int id) override {
-        return id == chars_.eos_id() || id == chars_.pad_id() ? std::string() : chars_.decode({id});
-    }
-    std::string finish() override { return {}; }
-
- private:
-    const policy::CharTokenizer& chars_;
 };
 
 }  // namespace
@@ -122,10 +96,8 @@ int run_generate(const GenerateOptions& o, std::ostream& out) {
     policy::CausalLM model = policy::load_model(o.model, o.dtype);
     model->eval();
     const TextSide text = load_text_side(o.model);
-    if (!o.stop.empty() && !text.present()) throw ConfigError("--stop: needs the model's tokenizer to read the text");
-    std::vector<int> eos_ids;
-    int pad = 0;
-    special_ids(o.model, text, eos_ids, pad);
+    if (!o.stop.empty() && !text) throw ConfigError("--stop: needs the model's tokenizer to read the text");
+    const std::vector<int> eos_ids = text ? text->eos_ids : config_end_ids(o.model);
     const auto prompts = read_prompts(o.prompts, text, model->config().vocab_size);
 
     size_t longest = 0;
@@ -160,8 +132,7 @@ int run_generate(const GenerateOptions& o, std::ostream& out) {
     }
     if (o.n > engine_config.max_num_seqs) engine_config.max_num_seqs = o.n;  // a group always fits
     rollout::TextStreamFactory detokenizer;
-    if (text.hf) detokenizer = [&] { return std::make_unique<HfTextStream>(*text.hf); };
-    if (text.chars) detokenizer = [&] { return std::make_unique<CharTextStream>(*text.chars); };
+    if (text) detokenizer = [&] { return std::make_unique<HfTextStream>(*text->tokenizer); };
     rollout::Engine engine(model, engine_config, eos_ids, detokenizer);
     std::vector<rollout::Request> requests;
     for (size_t i = 0; i < prompts.size(); ++i) {
@@ -171,7 +142,7 @@ int run_generate(const GenerateOptions& o, std::ostream& out) {
     }
     for (const auto& c : engine.run(std::move(requests))) {
         Json line = {{"prompt_index", c.request}, {"sample_index", c.sample}, {"token_ids", c.token_ids}};
-        if (text.present()) line["text"] = c.text;
+        if (text) line["text"] = c.text;
         line["finish_reason"] = c.finish_reason;
         if (!c.stop_reason.empty()) line["stop_reason"] = c.stop_reason;
         if (o.logprobs) line["logprobs"] = c.logprobs;

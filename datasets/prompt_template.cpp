@@ -15,7 +15,7 @@ const std::vector<PromptTemplate>& prompt_templates() {
          "</answer> tags, respectively, i.e., <think> reasoning process here </think> <answer> answer here "
          "</answer>. User: {prompt}. Assistant: <think>",
          "DeepSeek-R1-Zero's template for base models: think/answer tags, the reply opened with <think>"},
-        {"tiny_r1_zero", "{prompt}<think>", "the question and an opening <think> (the tiny char-level demo)"},
+        {"tiny_r1_zero", "<bos>{prompt}<think>", "BOS, the question and an opening <think> (the tiny char-level demo)"},
         {"qwen_chat", "<|im_start|>user\n{prompt}<|im_end|>\n<|im_start|>assistant\n",
          "ChatML, one user turn and the generation prompt (Qwen3's template; Qwen2.5's adds a default system turn)"},
         {"qwen_math_boxed",

@@ -2,6 +2,7 @@
 #include "policy/char_tokenizer.h"
 
 #include "core/error.h"
+#include "tokenizer/unicode.h"
 
 namespace aha::policy {
 
@@ -89,6 +90,52 @@ CharTokenizer CharTokenizer::from_json(const Json& j, const std::string& source)
         throw FormatError(source + ": expected a char tokenizer {\"type\": \"char\", \"specials\": [...], \"chars\": \"...\"}");
     }
     return CharTokenizer(j["specials"].get<std::vector<std::string>>(), j["chars"].get<std::string>());
+}
+
+Json CharTokenizer::to_hf_tokenizer_json() const {
+    Json added = Json::array();
+    for (size_t i = 0; i < specials_.size(); ++i) {
+        const std::string& s = specials_[i];
+        // <bos> is not skipped when decoding, as the char tokenizer never skipped it: a completion that
+        // writes it keeps it in its text.
+        const bool special = s == "<pad>" || s == "<eos>";
+        added.push_back({{"id", i}, {"content", s}, {"single_word", false}, {"lstrip", false}, {"rstrip", false},
+                         {"normalized", false}, {"special", special}});
+    }
+    // The tags are in the model's vocabulary too, so that they keep their ids (tokenizers appends added
+    // tokens that are not in it after the vocabulary).
+    Json vocab = Json::object();
+    for (size_t i = 0; i < specials_.size(); ++i) vocab[specials_[i]] = i;
+    for (size_t i = 0; i < chars_.size(); ++i) {
+        vocab[tokenizer::bytes_to_byte_level(chars_.substr(i, 1))] = specials_.size() + i;
+    }
+    const Json byte_level = {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", false}, {"use_regex", false}};
+    return {{"version", "1.0"},
+            {"truncation", nullptr},
+            {"padding", nullptr},
+            {"added_tokens", added},
+            {"normalizer", nullptr},
+            {"pre_tokenizer", byte_level},
+            {"post_processor", nullptr},
+            {"decoder", byte_level},
+            {"model",
+             {{"type", "BPE"}, {"dropout", nullptr}, {"unk_token", nullptr}, {"continuing_subword_prefix", nullptr},
+              {"end_of_word_suffix", nullptr}, {"fuse_unk", false}, {"byte_fallback", false}, {"ignore_merges", false},
+              {"vocab", vocab}, {"merges", Json::array()}}}};
+}
+
+Json CharTokenizer::hf_tokenizer_config() const {
+    return {{"tokenizer_class", "PreTrainedTokenizerFast"}, {"bos_token", "<bos>"}, {"eos_token", "<eos>"},
+            {"pad_token", "<pad>"}, {"clean_up_tokenization_spaces", false}, {"add_bos_token", false}};
+}
+
+Json CharTokenizer::hf_generation_config() const {
+    return {{"bos_token_id", bos_id_}, {"eos_token_id", eos_id_}, {"pad_token_id", pad_id_}};
+}
+
+tokenizer::ModelText CharTokenizer::model_text() const {
+    return tokenizer::ModelText::from_tokenizer(tokenizer::Tokenizer::from_json(to_hf_tokenizer_json(), "char tokenizer"),
+                                                {eos_id_}, pad_id_);
 }
 
 }  // namespace aha::policy

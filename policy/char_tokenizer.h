@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/config.h"
+#include "tokenizer/model_text.h"
 
 namespace aha::policy {
 
@@ -30,6 +31,18 @@ class CharTokenizer {
 
     Json to_json() const;
     static CharTokenizer from_json(const Json& j, const std::string& source);
+
+    // The same vocabulary as a Hugging Face tokenizer.json (byte-level BPE with one token per character
+    // and no merges; <pad> and <eos> special, so decoding skips them as decode() does, the other tags plain
+    // added tokens), so that the
+    // project's Tokenizer, `tokenizers` and transformers' AutoTokenizer encode exactly as encode() does.
+    Json to_hf_tokenizer_json() const;
+    // Its tokenizer_config.json (bos, eos and pad tokens) and generation_config.json (end and pad ids).
+    Json hf_tokenizer_config() const;
+    Json hf_generation_config() const;
+    // The text side the trainer takes: to_hf_tokenizer_json() read by the project's Tokenizer, ending on
+    // <eos> and padding with <pad>.
+    tokenizer::ModelText model_text() const;
 
  private:
     std::vector<std::string> specials_;

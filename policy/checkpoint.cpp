@@ -241,7 +241,9 @@ void save_hf_model(const std::string& dir, CausalLM& model, int64_t max_shard_by
 
 void save_checkpoint(const std::string& dir, CausalLM& model, const CharTokenizer& tokenizer) {
     save_hf_model(dir, model);
-    write_file_atomic(dir + "/aha_tokenizer.json", tokenizer.to_json().dump(2) + "\n");
+    write_file_atomic(dir + "/tokenizer.json", tokenizer.to_hf_tokenizer_json().dump(2) + "\n");
+    write_file_atomic(dir + "/tokenizer_config.json", tokenizer.hf_tokenizer_config().dump(2) + "\n");
+    write_file_atomic(dir + "/generation_config.json", tokenizer.hf_generation_config().dump(2) + "\n");
 }
 
 void export_checkpoint(const std::string& src, const std::string& out, const std::string& dtype, int64_t max_shard_bytes) {

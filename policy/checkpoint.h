@@ -1,6 +1,6 @@
 // Checkpoint directories in the Hugging Face layout: config.json, model.safetensors (or shards
-// model-0000i-of-0000n.safetensors with model.safetensors.index.json), and for aha's char-level policies
-// aha_tokenizer.json. What aha writes, transformers and vLLM load directly, and the other way round.
+// model-0000i-of-0000n.safetensors with model.safetensors.index.json), and the text side (tokenizer.json,
+// tokenizer_config.json, generation_config.json). What aha writes, transformers and vLLM load directly, and the other way round.
 #pragma once
 
 #include <cstdint>
@@ -43,7 +43,8 @@ constexpr int64_t kDefaultMaxShardBytes = int64_t{5} << 30;  // 5 GiB, transform
 // Writes config.json and the weights (sharded with an index above max_shard_bytes) into `dir`.
 void save_hf_model(const std::string& dir, CausalLM& model, int64_t max_shard_bytes = kDefaultMaxShardBytes);
 
-// save_hf_model plus aha_tokenizer.json.
+// save_hf_model plus the char-level vocabulary as tokenizer.json, tokenizer_config.json and
+// generation_config.json (CharTokenizer::to_hf_tokenizer_json): transformers loads the directory as any other.
 void save_checkpoint(const std::string& dir, CausalLM& model, const CharTokenizer& tokenizer);
 
 // `aha export`: loads a checkpoint directory and writes it as a HF directory in `dtype` ("auto" keeps it),

@@ -16,7 +16,7 @@ Json EvalResult::to_json() const {
 }
 
 EvalResult evaluate(policy::CausalLM& model,
-                    const policy::CharTokenizer& tokenizer,
+                    const tokenizer::ModelText& text,
                     const std::vector<PromptItem>& items,
                     const rollout::SamplingParams& sampling,
                     const verifiers::RewardConfig& reward,
@@ -24,12 +24,12 @@ EvalResult evaluate(policy::CausalLM& model,
     EvalResult r;
     rollout::EngineConfig config = GrpoConfig::default_engine();
     config.max_num_seqs = std::max(1, batch_size);
-    rollout::Engine engine(model, config, {tokenizer.eos_id()});
+    rollout::Engine engine(model, config, text.eos_ids);
     double len_correct = 0, len_wrong = 0, n_correct = 0, n_wrong = 0;
     for (size_t begin = 0; begin < items.size(); begin += batch_size) {
         size_t end = std::min(items.size(), begin + static_cast<size_t>(batch_size));
         std::vector<PromptItem> batch(items.begin() + begin, items.begin() + end);
-        ScoredRollout s = sample_and_score(engine, tokenizer, batch, 1, sampling, named_reward(reward),
+        ScoredRollout s = sample_and_score(engine, text, batch, 1, sampling, named_reward(reward),
                                            static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
         auto lengths = s.rollout.completion_valid.sum(1);
         for (size_t i = 0; i < batch.size(); ++i) {

@@ -6,7 +6,8 @@
 #include <vector>
 
 #include "core/config.h"
-#include "rl/grpo.h"
+#include "rl/collect.h"
+#include "rl/grpo_config.h"
 
 namespace aha::rl {
 
@@ -22,7 +23,7 @@ struct EvalResult {
 
 // One completion per item with `sampling` (temperature 0 = greedy), in batches of `batch_size`.
 EvalResult evaluate(policy::CausalLM& model,
-                    const policy::CharTokenizer& tokenizer,
+                    const tokenizer::ModelText& text,
                     const std::vector<PromptItem>& items,
                     const rollout::SamplingParams& sampling,
                     const verifiers::RewardConfig& reward,

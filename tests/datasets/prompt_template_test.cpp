@@ -24,7 +24,7 @@ TEST(PromptTemplateTest, ChatTemplatesMatchTheFamiliesOwn) {
 }
 
 TEST(PromptTemplateTest, R1ZeroAndTinyOpenTheThinkTag) {
-    EXPECT_EQ(prompt_template("tiny_r1_zero").render("?12a"), "?12a<think>");
+    EXPECT_EQ(prompt_template("tiny_r1_zero").render("?12a"), "<bos>?12a<think>");
     const std::string r1 = prompt_template("r1_zero").render("1+1");
     EXPECT_NE(r1.find("User: 1+1. Assistant: <think>"), std::string::npos);
     EXPECT_EQ(r1.substr(r1.size() - 7), "<think>");

@@ -98,7 +98,18 @@ TEST_F(CheckpointTest, SaveThenLoadGivesTheSameModel) {
     auto a = m->named_parameters(), b = back->named_parameters();
     ASSERT_EQ(a.size(), b.size());
     for (const auto& p : a) EXPECT_TRUE(torch::equal(p.value(), b[p.key()])) << p.key();
-    EXPECT_EQ(load_char_tokenizer(dir_).vocab_size(), 9);
+    // The char vocabulary is written as tokenizer.json + tokenizer_config.json + generation_config.json,
+    // which read back as any checkpoint's text side and encode and decode as the char tokenizer does.
+    const CharTokenizer chars = CharTokenizer::for_alphabet("ab");
+    tokenizer::ModelText text = tokenizer::ModelText::load(dir_);
+    EXPECT_EQ(text.vocab_size(), 9);
+    EXPECT_EQ(text.eos_ids, std::vector<int>{chars.eos_id()});
+    EXPECT_EQ(text.pad_id, chars.pad_id());
+    EXPECT_EQ(text.bos_token, "<bos>");
+    const std::string s = "<bos>ab<think>ba</think><answer>a</answer>";
+    EXPECT_EQ(text.encode(s), chars.encode(s));
+    std::vector<int> ids = chars.encode(s + "<eos><pad>");
+    EXPECT_EQ(text.decode(ids), chars.decode(std::vector<int>(ids.begin(), ids.end() - 2)));
 }
 
 using testing::error_of;

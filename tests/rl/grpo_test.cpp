@@ -2,6 +2,8 @@
 // goes up; the training forward reproduces the sampler's log-probs.
 #include "rl/grpo.h"
 
+#include "policy/char_tokenizer.h"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -37,8 +39,8 @@ verifiers::VerifierResult starts_with(const std::string& completion, const std::
 
 TEST(GrpoEndToEndTest, RewardOfATriviallyLearnableTaskGoesUp) {
     auto tok = tokenizer();
-    GrpoTrainer trainer(tiny_model(tok.vocab_size()), tok, small_config(), starts_with);
-    std::vector<PromptItem> items = {{"?a", "b"}, {"?b", "b"}, {"?c", "b"}, {"?d", "b"}};
+    GrpoTrainer trainer(tiny_model(tok.vocab_size()), tok.model_text(), small_config(), starts_with);
+    std::vector<PromptItem> items = {{"<bos>?a", "b"}, {"<bos>?b", "b"}, {"<bos>?c", "b"}, {"<bos>?d", "b"}};
     double first = 0, last = 0;
     for (int step = 1; step <= 30; ++step) {
         StepMetrics m = trainer.step(items, step);
@@ -59,7 +61,7 @@ TEST(GrpoEndToEndTest, RewardOfATriviallyLearnableTaskGoesUp) {
 // one correct completion gets any signal.
 TEST(GrpoEndToEndTest, EveryLossAndEveryEstimatorLearns) {
     auto tok = tokenizer();
-    std::vector<PromptItem> items = {{"?a", "b"}, {"?b", "b"}, {"?c", "b"}, {"?d", "b"}};
+    std::vector<PromptItem> items = {{"<bos>?a", "b"}, {"<bos>?b", "b"}, {"<bos>?c", "b"}, {"<bos>?d", "b"}};
     std::vector<std::pair<std::string, std::string>> runs;
     for (const auto& loss : policy_loss_names()) runs.emplace_back(loss, "dr_grpo");
     for (const auto& adv : advantage_names()) runs.emplace_back("ppo_clip", adv);
@@ -67,7 +69,7 @@ TEST(GrpoEndToEndTest, EveryLossAndEveryEstimatorLearns) {
         GrpoConfig c = small_config();
         c.loss.name = loss;
         c.advantage = adv;
-        GrpoTrainer trainer(tiny_model(tok.vocab_size()), tok, c, starts_with);
+        GrpoTrainer trainer(tiny_model(tok.vocab_size()), tok.model_text(), c, starts_with);
         double first = 0, last = 0;
         for (int step = 1; step <= 30; ++step) {
             StepMetrics m = trainer.step(items, step);
@@ -85,8 +87,8 @@ TEST(GrpoEndToEndTest, TheOptimizerFollowsTheLearningRateSchedule) {
     GrpoConfig c = small_config();
     c.steps = 4;
     c.lr_schedule = LrSchedule{"cosine", 2, 0.0};
-    GrpoTrainer trainer(tiny_model(tok.vocab_size()), tok, c, starts_with);
-    std::vector<PromptItem> items = {{"?a", "b"}, {"?b", "b"}, {"?c", "b"}, {"?d", "b"}};
+    GrpoTrainer trainer(tiny_model(tok.vocab_size()), tok.model_text(), c, starts_with);
+    std::vector<PromptItem> items = {{"<bos>?a", "b"}, {"<bos>?b", "b"}, {"<bos>?c", "b"}, {"<bos>?d", "b"}};
     // Steps 1-2 warm up (peak / 2, peak), 3 starts the cosine at the peak, 4 is half-way.
     const std::vector<double> want = {c.learning_rate / 2, c.learning_rate, c.learning_rate, c.learning_rate / 2};
     for (int step = 1; step <= 4; ++step) {
@@ -96,12 +98,12 @@ TEST(GrpoEndToEndTest, TheOptimizerFollowsTheLearningRateSchedule) {
 
 TEST(GrpoEndToEndTest, OverlongShapingAndTruncationMasking) {
     auto tok = tokenizer();
-    std::vector<PromptItem> items = {{"?a", "b"}, {"?b", "b"}, {"?c", "b"}, {"?d", "b"}};
+    std::vector<PromptItem> items = {{"<bos>?a", "b"}, {"<bos>?b", "b"}, {"<bos>?c", "b"}, {"<bos>?d", "b"}};
     // The toy model rarely ends before 4 tokens: with a buffer of 3, a 4-token completion loses 1/3
     // per token over 1, so the shaped mean reward sits below the accuracy.
     GrpoConfig c = small_config();
     c.overlong = OverlongConfig{3, 1.0};
-    GrpoTrainer plain(tiny_model(tok.vocab_size()), tok, c, starts_with);
+    GrpoTrainer plain(tiny_model(tok.vocab_size()), tok.model_text(), c, starts_with);
     StepMetrics all_rows = plain.step(items, 1);
     ASSERT_GT(all_rows.truncated_rate, 0.0);
     ASSERT_LT(all_rows.truncated_rate, 1.0);
@@ -109,7 +111,7 @@ TEST(GrpoEndToEndTest, OverlongShapingAndTruncationMasking) {
     // The same weights and seeds sample the same completions; masking the truncated ones changes
     // which tokens the loss sees.
     c.mask_truncated = true;
-    GrpoTrainer masked(tiny_model(tok.vocab_size()), tok, c, starts_with);
+    GrpoTrainer masked(tiny_model(tok.vocab_size()), tok.model_text(), c, starts_with);
     StepMetrics kept = masked.step(items, 1);
     EXPECT_EQ(kept.truncated_rate, all_rows.truncated_rate);
     EXPECT_EQ(kept.reward_mean, all_rows.reward_mean);
@@ -119,12 +121,12 @@ TEST(GrpoEndToEndTest, OverlongShapingAndTruncationMasking) {
 
 TEST(GrpoEndToEndTest, KlInTheRewardIsSubtractedFromEachCompletion) {
     auto tok = tokenizer();
-    std::vector<PromptItem> items = {{"?a", "b"}, {"?b", "b"}, {"?c", "b"}, {"?d", "b"}};
+    std::vector<PromptItem> items = {{"<bos>?a", "b"}, {"<bos>?b", "b"}, {"<bos>?c", "b"}, {"<bos>?d", "b"}};
     GrpoConfig c = small_config();
     c.learning_rate = 3e-2;
     c.loss.kl_coef = 0.5;
     c.loss.kl_in_reward = true;
-    GrpoTrainer trainer(tiny_model(tok.vocab_size()), tok, c, starts_with);
+    GrpoTrainer trainer(tiny_model(tok.vocab_size()), tok.model_text(), c, starts_with);
     double last_penalty = 0;
     for (int step = 1; step <= 6; ++step) {
         StepMetrics m = trainer.step(items, step);
@@ -143,8 +145,8 @@ TEST(GrpoEndToEndTest, ShuffledRewardControlDoesNotLearn) {
     auto tok = tokenizer();
     GrpoConfig c = small_config();
     c.shuffle_rewards = true;
-    GrpoTrainer trainer(tiny_model(tok.vocab_size()), tok, c, starts_with);
-    std::vector<PromptItem> items = {{"?a", "b"}, {"?b", "b"}, {"?c", "b"}, {"?d", "b"}};
+    GrpoTrainer trainer(tiny_model(tok.vocab_size()), tok.model_text(), c, starts_with);
+    std::vector<PromptItem> items = {{"<bos>?a", "b"}, {"<bos>?b", "b"}, {"<bos>?c", "b"}, {"<bos>?d", "b"}};
     double first = 0, last = 0;
     for (int step = 1; step <= 30; ++step) {
         StepMetrics m = trainer.step(items, step);
@@ -161,8 +163,8 @@ TEST(GrpoEndToEndTest, NamedRewardAndKlPathRunAndAreFinite) {
     c.advantage = "grpo";
     c.epochs = 2;
     c.mini_batches = 2;
-    GrpoTrainer trainer(tiny_model(tok.vocab_size()), tok, c);
-    std::vector<PromptItem> items = {{"?a", "b"}, {"?b", "c"}, {"?c", "d"}, {"?d", "a"}};
+    GrpoTrainer trainer(tiny_model(tok.vocab_size()), tok.model_text(), c);
+    std::vector<PromptItem> items = {{"<bos>?a", "b"}, {"<bos>?b", "c"}, {"<bos>?c", "d"}, {"<bos>?d", "a"}};
     for (int step = 1; step <= 3; ++step) {
         StepMetrics m = trainer.step(items, step);
         EXPECT_TRUE(std::isfinite(m.loss));
@@ -190,9 +192,9 @@ TEST(GrpoEndToEndTest, MoePolicyInBf16WithMasterWeightsLearns) {
     c.gradient_checkpointing = true;
     c.moe.bias_update_rate = 1e-3;
     c.moe.aux_loss_coef = 0.01;
-    GrpoTrainer trainer(model, tok, c, starts_with);
+    GrpoTrainer trainer(model, tok.model_text(), c, starts_with);
     auto bias_before = model->moe_layers()[0]->gate->e_score_correction_bias.clone();
-    std::vector<PromptItem> items = {{"?a", "b"}, {"?b", "b"}, {"?c", "b"}, {"?d", "b"}};
+    std::vector<PromptItem> items = {{"<bos>?a", "b"}, {"<bos>?b", "b"}, {"<bos>?c", "b"}, {"<bos>?d", "b"}};
     double first = 0, last = 0;
     for (int step = 1; step <= 30; ++step) {
         StepMetrics m = trainer.step(items, step);
@@ -212,7 +214,7 @@ TEST(GrpoConfigTest, MoeControlsMustFitThePolicy) {
     GrpoConfig c = small_config();
     c.moe.bias_update_rate = 1e-3;
     try {
-        GrpoTrainer trainer(tiny_model(tok.vocab_size()), tok, c, starts_with);
+        GrpoTrainer trainer(tiny_model(tok.vocab_size()), tok.model_text(), c, starts_with);
         FAIL() << "expected an error";
     } catch (const ConfigError& e) {
         EXPECT_NE(std::string(e.what()).find("rl.moe.bias_update_rate: the policy (llama) has no router correction bias"),
@@ -229,7 +231,7 @@ TEST(GrpoLogprobTest, TrainingForwardReproducesSamplerLogprobs) {
     s.max_new_tokens = 5;
     s.temperature = 0.8;
     s.top_p = 0.9;
-    ScoredRollout sr = sample_and_score(engine, tok, {{"?a", "b"}, {"?abc", "c"}}, 4, s, starts_with);
+    ScoredRollout sr = sample_and_score(engine, tok.model_text(), {{"<bos>?a", "b"}, {"<bos>?abc", "c"}}, 4, s, starts_with);
     ASSERT_EQ(sr.rollout.size(), 8);
     // Rows 0-3 are item 0's group: one prompt.
     EXPECT_TRUE(sr.rollout.prompt_ids[0].equal(sr.rollout.prompt_ids[3]));
@@ -247,9 +249,9 @@ TEST(GrpoScoringTest, ParallelScoringMatchesSequentialAndRethrows) {
     rollout::Engine engine(model, GrpoConfig::default_engine(), {tok.eos_id()});
     rollout::SamplingParams s;
     s.max_new_tokens = 5;
-    std::vector<PromptItem> items = {{"?a", "b"}, {"?abc", "c"}, {"?b", "a"}};
-    ScoredRollout one = sample_and_score(engine, tok, items, 4, s, starts_with, 1);
-    ScoredRollout four = sample_and_score(engine, tok, items, 4, s, starts_with, 4);
+    std::vector<PromptItem> items = {{"<bos>?a", "b"}, {"<bos>?abc", "c"}, {"<bos>?b", "a"}};
+    ScoredRollout one = sample_and_score(engine, tok.model_text(), items, 4, s, starts_with, 1);
+    ScoredRollout four = sample_and_score(engine, tok.model_text(), items, 4, s, starts_with, 4);
     EXPECT_TRUE(one.rewards.equal(four.rewards));
     EXPECT_EQ(one.completions, four.completions);
     std::vector<std::atomic<int>> calls(100);
@@ -265,11 +267,11 @@ TEST(GrpoLogprobTest, TheTrainersEngineSamplesFromTheUpdatedWeights) {
     auto tok = tokenizer();
     GrpoConfig c = small_config();
     c.learning_rate = 3e-2;
-    GrpoTrainer trainer(tiny_model(tok.vocab_size()), tok, c, starts_with);
+    GrpoTrainer trainer(tiny_model(tok.vocab_size()), tok.model_text(), c, starts_with);
     auto before = std::dynamic_pointer_cast<policy::CausalLMImpl>(trainer.policy()->clone());
-    std::vector<PromptItem> items = {{"?a", "b"}, {"?b", "b"}, {"?c", "b"}, {"?d", "b"}};
+    std::vector<PromptItem> items = {{"<bos>?a", "b"}, {"<bos>?b", "b"}, {"<bos>?c", "b"}, {"<bos>?d", "b"}};
     trainer.step(items, 1);
-    ScoredRollout sr = sample_and_score(trainer.engine(), tok, items, 4, c.sampling, starts_with);
+    ScoredRollout sr = sample_and_score(trainer.engine(), tok.model_text(), items, 4, c.sampling, starts_with);
     torch::NoGradGuard no_grad;
     auto mask = sr.rollout.completion_valid;
     auto now = completion_logprobs(trainer.policy(), sr.rollout, 1.0);
@@ -283,7 +285,7 @@ TEST(GrpoLogprobTest, TheTrainersEngineSamplesFromTheUpdatedWeights) {
 // is the mini-batch's, and trimming each micro-batch's padding changes nothing.
 TEST(GrpoUpdateTest, MicroBatchesAccumulateTheWholeBatchGradient) {
     auto tok = tokenizer();
-    std::vector<PromptItem> items = {{"?a", "b"}, {"?bcd", "b"}, {"?c", "b"}, {"?dd", "b"}};
+    std::vector<PromptItem> items = {{"<bos>?a", "b"}, {"<bos>?bcd", "b"}, {"<bos>?c", "b"}, {"<bos>?dd", "b"}};
     for (const std::string agg : {"token_mean", "seq_mean_token_mean"}) {
         std::vector<std::vector<torch::Tensor>> grads;
         std::vector<double> losses;
@@ -294,7 +296,7 @@ TEST(GrpoUpdateTest, MicroBatchesAccumulateTheWholeBatchGradient) {
             c.loss.entropy_coef = 0.01;
             c.loss.kl_coef = 0.05;
             c.micro_batch_tokens = micro;
-            GrpoTrainer trainer(tiny_model(tok.vocab_size()), tok, c, starts_with);
+            GrpoTrainer trainer(tiny_model(tok.vocab_size()), tok.model_text(), c, starts_with);
             StepMetrics m = trainer.step(items, 1);
             losses.push_back(m.loss);
             grads.emplace_back();
@@ -311,12 +313,12 @@ TEST(GrpoUpdateTest, MicroBatchesAccumulateTheWholeBatchGradient) {
 // weights are 1 and the first update is exactly on-policy.
 TEST(GrpoUpdateTest, RolloutCorrectionWeightsAreOneWhenEngineAndTrainerAgree) {
     auto tok = tokenizer();
-    std::vector<PromptItem> items = {{"?a", "b"}, {"?b", "b"}, {"?c", "b"}, {"?d", "b"}};
+    std::vector<PromptItem> items = {{"<bos>?a", "b"}, {"<bos>?b", "b"}, {"<bos>?c", "b"}, {"<bos>?d", "b"}};
     for (const auto& mode : tis_mode_names()) {
         if (mode == "off") continue;
         GrpoConfig c = small_config();
         c.loss.tis.mode = mode;
-        GrpoTrainer trainer(tiny_model(tok.vocab_size()), tok, c, starts_with);
+        GrpoTrainer trainer(tiny_model(tok.vocab_size()), tok.model_text(), c, starts_with);
         StepMetrics m = trainer.step(items, 1);
         EXPECT_NEAR(m.is_weight_mean, 1.0, 1e-4) << mode;
         EXPECT_NEAR(m.is_weight_min, 1.0, 1e-4) << mode;
@@ -334,13 +336,13 @@ TEST(GrpoDynamicSamplingTest, DropsUniformGroupsAndSamplesMore) {
     GrpoConfig c = small_config();
     c.dynamic_sampling.enabled = true;
     c.dynamic_sampling.max_rounds = 6;
-    GrpoTrainer trainer(tiny_model(tok.vocab_size()), tok, c, starts_with);
+    GrpoTrainer trainer(tiny_model(tok.vocab_size()), tok.model_text(), c, starts_with);
     int calls = 0;
     // Half of each round's prompts expect "z", which is not in the alphabet: always all wrong.
     auto source = [&](int count) {
         ++calls;
         std::vector<PromptItem> items;
-        for (int i = 0; i < count; ++i) items.push_back(i % 2 == 0 ? PromptItem{"?a", "z"} : PromptItem{"?b", "b"});
+        for (int i = 0; i < count; ++i) items.push_back(i % 2 == 0 ? PromptItem{"<bos>?a", "z"} : PromptItem{"<bos>?b", "b"});
         return items;
     };
     StepMetrics m = trainer.step(source, 1);
@@ -358,9 +360,9 @@ TEST(GrpoDynamicSamplingTest, AtTheCapWithNothingKeptTheStepSkipsTheUpdate) {
     GrpoConfig c = small_config();
     c.dynamic_sampling.enabled = true;
     c.dynamic_sampling.max_rounds = 3;
-    GrpoTrainer trainer(tiny_model(tok.vocab_size()), tok, c, starts_with);
+    GrpoTrainer trainer(tiny_model(tok.vocab_size()), tok.model_text(), c, starts_with);
     auto before = trainer.policy()->parameters().front().clone();
-    StepMetrics m = trainer.step(std::vector<PromptItem>(4, PromptItem{"?a", "z"}), 1);
+    StepMetrics m = trainer.step(std::vector<PromptItem>(4, PromptItem{"<bos>?a", "z"}), 1);
     EXPECT_EQ(m.dynamic_sampling_rounds, 3);
     EXPECT_EQ(m.trained_groups, 0);
     EXPECT_EQ(m.all_wrong_groups, 1.0);
@@ -371,7 +373,7 @@ TEST(GrpoDynamicSamplingTest, AtTheCapWithNothingKeptTheStepSkipsTheUpdate) {
 // (clip-higher, token mean, dynamic sampling, overlong shaping) and GRPO with a KL to the reference.
 TEST(GrpoEndToEndTest, DapoAndKlRegularisedGrpoLearn) {
     auto tok = tokenizer();
-    std::vector<PromptItem> items = {{"?a", "b"}, {"?b", "b"}, {"?c", "b"}, {"?d", "b"}};
+    std::vector<PromptItem> items = {{"<bos>?a", "b"}, {"<bos>?b", "b"}, {"<bos>?c", "b"}, {"<bos>?d", "b"}};
     GrpoConfig dapo = small_config();
     dapo.advantage = "grpo";
     dapo.loss.clip_high = 0.28;
@@ -385,7 +387,7 @@ TEST(GrpoEndToEndTest, DapoAndKlRegularisedGrpoLearn) {
     grpo.loss.kl_coef = 0.04;
     grpo.loss.entropy_coef = 0.001;
     for (const auto& [name, c] : {std::pair{"dapo", dapo}, std::pair{"grpo+kl", grpo}}) {
-        GrpoTrainer trainer(tiny_model(tok.vocab_size()), tok, c, starts_with);
+        GrpoTrainer trainer(tiny_model(tok.vocab_size()), tok.model_text(), c, starts_with);
         double first = 0, last = 0;
         for (int step = 1; step <= 30; ++step) {
             StepMetrics m = trainer.step(items, step);
