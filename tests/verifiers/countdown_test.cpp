@@ -1,10 +1,11 @@
 // The Countdown check on hand-computed equations: right, wrong numbers, wrong values, exact division,
-// characters outside the alphabet, answer extraction, hostile sizes.
+// characters outside the alphabet, answer extraction, hostile sizes; and the "countdown" reward.
 #include "verifiers/countdown.h"
 
 #include <gtest/gtest.h>
 
 #include "core/error.h"
+#include "verifiers/reward.h"
 
 namespace aha::verifiers {
 namespace {
@@ -156,6 +157,25 @@ TEST(CountdownTaskTest, ReadsVerlGroundTruthAndRejectsOtherShapes) {
     EXPECT_THROW(CountdownTask::from_json_text(R"({"numbers": [1, -2], "target": 3})"), FormatError);
     EXPECT_THROW(CountdownTask::from_json_text(R"({"numbers": [], "target": 3})"), FormatError);
     EXPECT_THROW(CountdownTask::from_json_text(R"({"numbers": ["1"], "target": 1})"), FormatError);
+}
+
+TEST(CountdownRewardTest, VerdictsMapToTheConfiguredRewards) {
+    RewardConfig c;
+    c.name = "countdown";
+    c.wrong = 0.1;  // TinyZero's format score
+    const std::string expected = R"({"numbers": [79, 17, 60], "target": 36})";
+    VerifierResult right = score_completion(c, "add</think> <answer>79 - 60 + 17</answer>", expected);
+    EXPECT_EQ(right.verdict, Verdict::kCorrect);
+    EXPECT_DOUBLE_EQ(right.reward, 1.0);
+    EXPECT_TRUE(right.format_ok);
+    EXPECT_EQ(right.extracted, "79 - 60 + 17");
+    EXPECT_EQ(score_completion(c, "<answer>79 + 60 + 17</answer>", expected).verdict, Verdict::kWrong);
+    EXPECT_DOUBLE_EQ(score_completion(c, "<answer>79 + 60 + 17</answer>", expected).reward, 0.1);
+    EXPECT_DOUBLE_EQ(score_completion(c, "<answer>79 / 0</answer>", expected).reward, 0.1);
+    VerifierResult none = score_completion(c, "79 - 60 + 17", expected);
+    EXPECT_EQ(none.verdict, Verdict::kMalformed);
+    EXPECT_DOUBLE_EQ(none.reward, 0.0);
+    EXPECT_THROW(score_completion(c, "<answer>1</answer>", "36"), FormatError);
 }
 
 }  // namespace
