@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "core/strings.h"
 #include "verifiers/answer_tags.h"
+#include "verifiers/countdown.h"
 
 namespace aha::verifiers {
 
@@ -70,7 +71,21 @@ VerifierResult verify_code_answer(const std::string& completion, const std::stri
     return r;
 }
 
-std::vector<std::string> reward_names() { return {"answer", "answer_and_format", "math", "math_and_format", "code"}; }
+VerifierResult verify_countdown_answer(const std::string& completion, const std::string& expected) {
+    const CountdownTask task = CountdownTask::from_json_text(expected);
+    VerifierResult r;
+    r.format_ok = has_think_answer_format(completion);
+    CountdownResult c = check_countdown(completion, task);
+    r.extracted = c.equation;
+    if (c.check == CountdownCheck::kNoAnswer) return r;
+    r.verdict = c.check == CountdownCheck::kCorrect ? Verdict::kCorrect : Verdict::kWrong;
+    r.reward = r.verdict == Verdict::kCorrect ? 1.0 : 0.0;
+    return r;
+}
+
+std::vector<std::string> reward_names() {
+    return {"answer", "answer_and_format", "math", "math_and_format", "code", "countdown"};
+}
 
 RewardConfig RewardConfig::from_json(ConfigReader r) {
     RewardConfig c;
@@ -142,7 +157,9 @@ VerifierResult score_completion(const RewardConfig& config,
         r.reward = r.verdict == Verdict::kMalformed ? config.no_answer : config.wrong + share * (config.correct - config.wrong);
         return r;
     }
-    VerifierResult r = math ? verify_math_answer(completion, expected, config.math) : verify_exact_answer(completion, expected);
+    VerifierResult r = math                        ? verify_math_answer(completion, expected, config.math)
+                       : config.name == "countdown" ? verify_countdown_answer(completion, expected)
+                                                    : verify_exact_answer(completion, expected);
     r.reward = r.verdict == Verdict::kCorrect ? config.correct : r.verdict == Verdict::kWrong ? config.wrong : config.no_answer;
     if ((config.name == "answer_and_format" || config.name == "math_and_format") && r.format_ok) {
         r.reward += config.format_weight;

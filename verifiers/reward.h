@@ -8,6 +8,9 @@
 //                        sandbox (verifiers/code); `expected` is {"tests": ..., "language"?} as JSON text.
 //                        correct when every test passes (or the share of tests passed, rl.reward.code.reward
 //                        "fraction"), no_answer without a code block
+//   "countdown"          the equation in the last <answer> tags uses each given number once and equals the
+//                        target, evaluated exactly (verifiers/countdown); `expected` is {"numbers": [...],
+//                        "target": N} as JSON text. wrong: 0.1 gives TinyZero's score for a wrong equation
 #pragma once
 
 #include <string>
@@ -41,6 +44,11 @@ VerifierResult verify_exact_answer(const std::string& completion, const std::str
 // Equivalence check with the math verifier; kMalformed when no answer is found.
 VerifierResult verify_math_answer(const std::string& completion, const std::string& expected,
                                   const math::MathVerifyOptions& options = {});
+
+// The Countdown check (verifiers/countdown) of the last <answer> pair against `expected`, {"numbers": [...],
+// "target": N} as JSON text: kMalformed without an answer pair, kWrong for any failed check (see `extracted`
+// for the equation; check_countdown() says which check failed).
+VerifierResult verify_countdown_answer(const std::string& completion, const std::string& expected);
 
 struct RewardConfig {
     std::string name = "answer";  // see the catalogue above

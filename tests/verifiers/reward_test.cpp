@@ -123,7 +123,7 @@ TEST(RewardConfigTest, UnknownNameListsValidOnes) {
         c.validate("reward");
         FAIL();
     } catch (const ConfigError& e) {
-        EXPECT_NE(std::string(e.what()).find("valid names: answer, answer_and_format, math, math_and_format, code"), std::string::npos);
+        EXPECT_NE(std::string(e.what()).find("valid names: answer, answer_and_format, math, math_and_format, code, countdown"), std::string::npos);
     }
 }
 
