@@ -124,6 +124,19 @@ ConfigReader ConfigReader::child(const std::string& key) {
     return ConfigReader(v ? *v : kEmpty, path_of(key));
 }
 
+std::vector<ConfigReader> ConfigReader::children(const std::string& key) {
+    std::vector<ConfigReader> out;
+    const Json* v = find(key);
+    if (v == nullptr || v->is_null()) return out;
+    if (!v->is_array()) wrong_type(path_of(key), "a list of objects", *v);
+    for (size_t i = 0; i < v->size(); ++i) {
+        const std::string at = path_of(key) + "[" + std::to_string(i) + "]";
+        if (!(*v)[i].is_object()) wrong_type(at, "an object", (*v)[i]);
+        out.emplace_back((*v)[i], at);
+    }
+    return out;
+}
+
 void ConfigReader::finish() const {
     if (!object_.is_object()) return;
     for (const auto& item : object_.items()) {

@@ -33,6 +33,8 @@ class ConfigReader {
 
     // A nested object (an empty one when absent); the key counts as known.
     ConfigReader child(const std::string& key);
+    // A list of objects (none when absent), each read at "<path>.key[i]"; ConfigError unless a list of objects.
+    std::vector<ConfigReader> children(const std::string& key);
 
     // Throws ConfigError for the first key that no read()/child() asked for, suggesting the closest known key.
     void finish() const;
