@@ -134,6 +134,33 @@ TEST(MathVerifyTest, CorpusFindings) {
     EXPECT_FALSE(same("90", "\\boxed{\\angle A=90 \\zzz}"));
 }
 
+// A completion that corrects itself is graded by its last answer; boxes form a set only when joined as
+// one answer (separators, connectives, labels, or spaces on one line).
+TEST(MathVerifyTest, SelfCorrectionKeepsTheLastAnswer) {
+    const std::string corrected = "So the answer is \\boxed{3}.\n\nWait, I made an error: 7 - 5 = 2, so it is \\boxed{2}.";
+    EXPECT_TRUE(same("2", corrected));
+    EXPECT_FALSE(same("3", corrected));
+    EXPECT_FALSE(same("$2, 3$", corrected));
+    EXPECT_TRUE(same("2", "\\boxed{3}, wait, no: \\boxed{2}"));
+    EXPECT_TRUE(same("2", "\\boxed{3} or rather \\boxed{2}"));
+    EXPECT_FALSE(same("3", "\\boxed{3} or rather \\boxed{2}"));
+    const std::string twice = "So \\boxed{1}, \\boxed{2}. Hmm, let me recheck: it is \\boxed{3}, \\boxed{4}.";
+    EXPECT_TRUE(same("$3, 4$", twice));
+    EXPECT_FALSE(same("$1, 2$", twice));
+    EXPECT_FALSE(same("$1, 2, 3, 4$", twice));
+    // Joined boxes are one answer.
+    EXPECT_TRUE(same("$1, 2$", "\\boxed{1}, \\boxed{2}"));
+    EXPECT_TRUE(same("$1, 2$", "\\boxed{1} and \\boxed{2}"));
+    EXPECT_TRUE(same("$1, 2, 3$", "The roots are \\boxed{1}, \\boxed{2}, and \\boxed{3}."));
+    EXPECT_TRUE(same("$1, 2$", "The roots are \\boxed{1} \\boxed{2}"));
+    EXPECT_TRUE(same("$1, 2$", "$x = \\boxed{1}$, $y_1 = \\boxed{2}$"));
+    EXPECT_TRUE(same("$1, 2$", "\\(\\boxed{1}\\) \\text{ or } \\(\\boxed{2}\\)"));
+    EXPECT_TRUE(same("$1, 2$", "\\boxed{1},\n\\boxed{2}"));
+    // Boxes on separate lines without a connective: the last one.
+    EXPECT_FALSE(same("$1, 2$", "\\boxed{1}\n\\boxed{2}"));
+    EXPECT_TRUE(same("2", "\\boxed{1}\n\\boxed{2}"));
+}
+
 TEST(MathVerifyTest, WordAndLetterAnswers) {
     EXPECT_TRUE(same("\\text{odd}", "odd"));
     EXPECT_TRUE(same("\\text{odd}", "\\text{odd}"));

@@ -46,6 +46,15 @@ std::vector<Box> boxes(const std::string& s) {
     return out;
 }
 
+// True when t has the word w (not inside a longer word).
+bool has_word(const std::string& t, const char* w) {
+    const size_t n = std::string(w).size();
+    for (size_t p = t.find(w); p != std::string::npos; p = t.find(w, p + 1)) {
+        if ((p == 0 || !detail::is_alpha(t[p - 1])) && (p + n == t.size() || !detail::is_alpha(t[p + n]))) return true;
+    }
+    return false;
+}
+
 // Text between two answers that joins them into one set: very short, or short with and/or/a comma
 // ("\boxed{1} papers and \boxed{2} bins"), but not a long stretch of reasoning.
 bool joins(const std::string& between) {
@@ -53,21 +62,94 @@ bool joins(const std::string& between) {
     if (between.size() >= 70) return false;
     std::string t = lower(between);
     if (t.find(',') != std::string::npos || t.find(';') != std::string::npos) return true;
-    for (const char* w : {"and", "or"}) {
-        for (size_t p = t.find(w); p != std::string::npos; p = t.find(w, p + 1)) {
-            const size_t e = p + std::string(w).size();
-            if ((p == 0 || !detail::is_alpha(t[p - 1])) && (e == t.size() || !detail::is_alpha(t[e]))) return true;
-        }
-    }
-    return false;
+    return has_word(t, "and") || has_word(t, "or");
 }
 
-// The last run of items (boxes or math environments) joined into a set by short and/or/comma text.
+// Only separators (, ; & $ spacing commands, \( \)), connectives (and, or, \text{ and }) and labels
+// (x =, a_1 =); a line break only together with a separator or a connective.
+bool only_separators(const std::string& between) {
+    bool joined = false, newline = false;
+    for (size_t i = 0; i < between.size();) {
+        const char c = between[i];
+        if (c == '\n') {
+            newline = true;
+            ++i;
+        } else if (std::isspace(static_cast<unsigned char>(c)) || c == '$' || c == '~' || c == '{' || c == '}') {
+            ++i;
+        } else if (c == ',' || c == ';' || c == '&') {
+            joined = true;
+            ++i;
+        } else if (c == '\\') {
+            size_t j = i + 1;
+            while (j < between.size() && detail::is_alpha(between[j])) ++j;
+            if (j == i + 1 && j < between.size()) ++j;  // \, \; \( \\ .
+            const std::string cmd = between.substr(i + 1, j - i - 1);
+            bool known = false;
+            for (const char* k : {"quad", "qquad", ",", ";", ":", " ", "(", ")", "[", "]", "\\", "text", "mbox", "textrm",
+                                  "mathrm", "textnormal"}) {
+                known = known || cmd == k;
+            }
+            if (!known) return false;
+            newline = newline || cmd == "\\";
+            i = j;
+        } else if (detail::is_alpha(c)) {
+            size_t j = i;
+            while (j < between.size() && detail::is_alpha(between[j])) ++j;
+            const std::string word = lower(between.substr(i, j - i));
+            if (word == "and" || word == "or") {
+                joined = true;
+                i = j;
+                continue;
+            }
+            // A label: up to three letters, an optional subscript, then '='.
+            if (word.size() > 3) return false;
+            if (j < between.size() && between[j] == '_') {
+                ++j;
+                if (j < between.size() && between[j] == '{') {
+                    size_t close = detail::closing_brace(between, j);
+                    if (close == std::string::npos) return false;
+                    j = close + 1;
+                } else if (j < between.size() && std::isalnum(static_cast<unsigned char>(between[j]))) {
+                    ++j;
+                }
+            }
+            while (j < between.size() && between[j] == ' ') ++j;
+            if (j == between.size() || between[j] != '=') return false;
+            i = j + 1;
+        } else {
+            return false;
+        }
+    }
+    return joined || !newline;
+}
+
+// Text between two boxes that makes them one answer: only separators and connectives; or a short phrase
+// of one sentence with "and"/"or" ("\boxed{1} papers and \boxed{2} bins") that does not correct itself;
+// or a few signs without words. Anything else is reasoning, and the later box is the answer:
+// "\boxed{3}. Wait, I made an error ... \boxed{2}" is 2.
+bool joins_boxes(const std::string& between) {
+    if (only_separators(between)) return true;
+    const std::string t = lower(between);
+    if (t.find('\n') != std::string::npos) return false;
+    if (t.size() < 10) return std::none_of(t.begin(), t.end(), [](char c) { return detail::is_alpha(c); });
+    if (t.size() >= 70 || !(has_word(t, "and") || has_word(t, "or"))) return false;
+    for (size_t p = t.find_first_of(".?!"); p != std::string::npos; p = t.find_first_of(".?!", p + 1)) {
+        if (p + 1 == t.size() || std::isspace(static_cast<unsigned char>(t[p + 1]))) return false;  // a sentence ends
+    }
+    for (const char* w : {"wait", "actually", "rather", "instead", "mistake", "error", "wrong", "incorrect", "correct",
+                          "corrected", "correction", "recheck", "recalculate", "no", "not", "oops", "sorry", "hmm", "but"}) {
+        if (has_word(t, w)) return false;
+    }
+    return true;
+}
+
+// The last run of items (boxes or math environments) joined into a set: by `joins_boxes` for boxes,
+// by short and/or/comma text for math environments.
 template <typename Item>
-std::string last_run(const std::vector<Item>& items, const std::string& s) {
+std::string last_run(const std::vector<Item>& items, const std::string& s, bool (*joined)(const std::string&) = joins) {
     if (items.empty()) return "";
     size_t first = items.size() - 1;
-    while (first > 0 && joins(s.substr(items[first - 1].end, items[first].begin - items[first - 1].end))) --first;
+    while (first > 0 && joined(s.substr(items[first - 1].end, items[first].begin - items[first - 1].end))) --first;
     std::string out;
     for (size_t i = first; i < items.size(); ++i) out += (i > first ? ", " : "") + items[i].content;
     return out;
@@ -269,7 +351,7 @@ std::vector<Candidate> answer_candidates(const std::string& text, const ExtractO
     std::vector<std::pair<size_t, Candidate>> top;
     if (o.boxed) {
         auto b = boxes(text);
-        if (!b.empty()) top.push_back({b.back().end, {last_run(b, text), "boxed"}});
+        if (!b.empty()) top.push_back({b.back().end, {last_run(b, text, joins_boxes), "boxed"}});
     }
     if (o.phrases) {
         const std::string l = lower(text);
