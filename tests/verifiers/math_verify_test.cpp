@@ -161,6 +161,28 @@ TEST(MathVerifyTest, SelfCorrectionKeepsTheLastAnswer) {
     EXPECT_TRUE(same("2", "\\boxed{1}\n\\boxed{2}"));
 }
 
+// The bracket kind of a matrix is notation; bars are not: vmatrix is a determinant, Vmatrix a norm.
+TEST(MathVerifyTest, MatrixEnvironmentsAreInterchangeable) {
+    const std::string m = "\\begin{pmatrix} 1 & 2 \\\\ 3 & \\frac{1}{2} \\end{pmatrix}";
+    for (const char* env : {"bmatrix", "Bmatrix", "matrix", "smallmatrix", "pmatrix"}) {
+        const std::string e(env);
+        EXPECT_TRUE(same(m, "$\\begin{" + e + "} 1 & 2 \\\\ 3 & 0.5 \\end{" + e + "}$")) << env;
+        EXPECT_FALSE(same(m, "$\\begin{" + e + "} 1 & 2 \\\\ 3 & 0.6 \\end{" + e + "}$")) << env;  // one entry
+        EXPECT_FALSE(same(m, "$\\begin{" + e + "} 1 & 3 \\\\ 2 & 0.5 \\end{" + e + "}$")) << env;  // transposed
+    }
+    EXPECT_TRUE(same(m, "$\\left(\\begin{array}{cc} 1 & 2 \\\\ 3 & \\frac12 \\end{array}\\right)$"));
+    EXPECT_TRUE(same(m, "$\\left[\\begin{array}{c|c} 1 & 2 \\\\ 3 & \\frac12 \\end{array}\\right]$"));
+    EXPECT_TRUE(same(m, "The matrix is $\\boxed{\\begin{bmatrix}\n1 & 2 \\\\\n3 & 1/2\n\\end{bmatrix}}$."));
+    EXPECT_FALSE(same(m, "$\\begin{bmatrix} 1 & 2 & 0 \\\\ 3 & \\frac12 & 0 \\end{bmatrix}$"));  // shape
+    EXPECT_FALSE(same(m, "$\\begin{vmatrix} 1 & 2 \\\\ 3 & \\frac12 \\end{vmatrix}$"));
+    EXPECT_FALSE(same(m, "$\\begin{Vmatrix} 1 & 2 \\\\ 3 & \\frac12 \\end{Vmatrix}$"));
+    const std::string det = "\\begin{vmatrix} 1 & 2 \\\\ 3 & 4 \\end{vmatrix}";
+    EXPECT_TRUE(same(det, "$\\begin{vmatrix} 1 & 2 \\\\ 3 & 4 \\end{vmatrix}$"));
+    EXPECT_TRUE(same(det, "$\\det\\begin{pmatrix} 1 & 2 \\\\ 3 & 4 \\end{pmatrix}$"));
+    EXPECT_FALSE(same(det, "$\\begin{Vmatrix} 1 & 2 \\\\ 3 & 4 \\end{Vmatrix}$"));
+    EXPECT_FALSE(same(det, "$\\begin{pmatrix} 1 & 2 \\\\ 3 & 4 \\end{pmatrix}$"));
+}
+
 TEST(MathVerifyTest, WordAndLetterAnswers) {
     EXPECT_TRUE(same("\\text{odd}", "odd"));
     EXPECT_TRUE(same("\\text{odd}", "\\text{odd}"));

@@ -224,7 +224,8 @@ class Comparer {
 
     bool collections(const ExprPtr& g, const ExprPtr& p) {
         if (g->op == Op::kMatrix || p->op == Op::kMatrix) {
-            if (g->op != p->op || g->rows != p->rows || g->cols != p->cols) return fail("matrix shapes differ");
+            if (g->op != p->op) return fail("a matrix against a non-matrix");
+            if (g->rows != p->rows || g->cols != p->cols) return fail("matrix shapes differ");
             return all_pairs(g->args, p->args);
         }
         if (g->op == Op::kInterval || p->op == Op::kInterval) return intervals(*g, *p);

@@ -221,8 +221,11 @@ bool looks_like_math(const std::string& s) {
         while (j < s.size() && detail::is_alpha(s[j])) ++j;
         const std::string word = lower(s.substr(i, j - i));
         const bool command = i > 0 && s[i - 1] == '\\';
-        // The words of a \text{...} (or \mathrm, \mbox) group are an answer's words, not prose.
-        if (command && (word == "text" || word == "mathrm" || word == "mbox" || word == "textbf" || word == "textnormal") &&
+        // The words of a \text{...} (or \mathrm, \mbox) group are an answer's words, not prose; the name
+        // of an environment (\begin{pmatrix}) is not prose either.
+        if (command &&
+            (word == "text" || word == "mathrm" || word == "mbox" || word == "textbf" || word == "textnormal" ||
+             word == "begin" || word == "end") &&
             j < s.size() && s[j] == '{') {
             size_t close = detail::closing_brace(s, j);
             if (close != std::string::npos) {

@@ -353,6 +353,10 @@ class Parser {
             if (static_cast<int>(r.size()) != e->cols) throw Fail("ragged matrix");
             e->args.insert(e->args.end(), r.begin(), r.end());
         }
+        // The bracket kind (pmatrix, bmatrix, Bmatrix, matrix, smallmatrix, array) does not change the
+        // matrix; bars are notation for its determinant (vmatrix) or norm (Vmatrix), a number.
+        if (env == "vmatrix") return node(Op::kFunction, {e}, "det");
+        if (env == "Vmatrix") return node(Op::kFunction, {e}, "norm");
         return e;
     }
 
