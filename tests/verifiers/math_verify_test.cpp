@@ -159,6 +159,15 @@ TEST(MathVerifyTest, SelfCorrectionKeepsTheLastAnswer) {
     // Boxes on separate lines without a connective: the last one.
     EXPECT_FALSE(same("$1, 2$", "\\boxed{1}\n\\boxed{2}"));
     EXPECT_TRUE(same("2", "\\boxed{1}\n\\boxed{2}"));
+    // An answer phrase after the last box competes with it; one before it was given up for it and is no
+    // fallback when the box does not parse.
+    const std::string rephrased = "So the answer is \\boxed{3}.\n\nWait, I made an error. The answer is 2.";
+    EXPECT_TRUE(same("2", rephrased));
+    EXPECT_FALSE(same("3", rephrased));
+    EXPECT_TRUE(same("2", "The final answer is 3. Wait, that is wrong: \\boxed{2}"));
+    EXPECT_FALSE(same("$t(0,4]$", "So the answer is \\boxed{t(0,4]}. Wait, no, it is \\boxed{t[0,4]}."));
+    EXPECT_TRUE(same("3", "The final answer is $\\boxed{3}$. I hope it is correct."));
+    EXPECT_TRUE(same("3", "\\boxed{3}. The answer is correct."));
 }
 
 // The bracket kind of a matrix is notation; bars are not: vmatrix is a determinant, Vmatrix a norm.

@@ -271,8 +271,8 @@ std::string first_number(const std::string& s) {
 }
 
 // The answer after a phrase: its first math environment or boxed answer, else the text to the end of
-// the sentence (a period followed by a space or the end, or a newline).
-std::string after_phrase(const std::string& s, size_t from) {
+// the sentence (a period followed by a space or the end, or a newline). `answer_end` is where it ends in s.
+std::string after_phrase(const std::string& s, size_t from, size_t& answer_end) {
     std::string rest = s.substr(from);
     size_t i = 0;
     while (i < rest.size() && (std::isspace(static_cast<unsigned char>(rest[i])) || rest[i] == ':')) ++i;
@@ -281,10 +281,14 @@ std::string after_phrase(const std::string& s, size_t from) {
     if (!envs.empty() && envs.front().begin < 3) {
         size_t last = 0;  // the run of environments joined by and/or/commas: "$12$ and $13$"
         while (last + 1 < envs.size() && joins(rest.substr(envs[last].end, envs[last + 1].begin - envs[last].end))) ++last;
+        answer_end = from + i + envs[last].end;
         return last_run(std::vector<Env>(envs.begin(), envs.begin() + last + 1), rest);
     }
     auto b = boxes(rest);
-    if (!b.empty() && b.front().begin < 3) return b.front().content;
+    if (!b.empty() && b.front().begin < 3) {
+        answer_end = from + i + b.front().end;
+        return b.front().content;
+    }
     size_t end = rest.size();
     for (size_t j = 0; j < rest.size(); ++j) {
         if (rest[j] == '\n' || (rest[j] == '.' && (j + 1 == rest.size() || std::isspace(static_cast<unsigned char>(rest[j + 1]))) &&
@@ -294,6 +298,7 @@ std::string after_phrase(const std::string& s, size_t from) {
             break;
         }
     }
+    answer_end = from + i + end;
     std::string out = trim(rest.substr(0, end));
     size_t hope = lower(out).rfind("i hope");
     if (hope != std::string::npos) out = trim(out.substr(0, hope));
@@ -307,15 +312,22 @@ std::string after_phrase(const std::string& s, size_t from) {
     return out;
 }
 
-void answer_phrase_candidates(const std::string& s, std::vector<Candidate>& out) {
+struct Phrase {
+    Candidate candidate;
+    size_t at = 0, end = 0;  // where the phrase starts and where its answer ends
+};
+
+// The answers after the last of each phrase ("final answer is", "answer:").
+std::vector<Phrase> phrase_answers(const std::string& s, std::initializer_list<const char*> phrases, const char* how) {
     const std::string l = lower(s);
-    for (const char* p : {"answer is", "answer:"}) {
-        size_t at = l.rfind(p);
-        if (at != std::string::npos) {
-            std::string a = after_phrase(s, at + std::string(p).size());
-            if (!a.empty() && looks_like_math(a)) out.push_back({a, "answer phrase"});
-        }
+    std::vector<Phrase> out;
+    for (const char* p : phrases) {
+        size_t at = l.rfind(p), end = 0;
+        if (at == std::string::npos) continue;
+        std::string a = after_phrase(s, at + std::string(p).size(), end);
+        if (!a.empty() && looks_like_math(a)) out.push_back({{a, how}, at, end});
     }
+    return out;
 }
 
 struct Found {
@@ -350,23 +362,27 @@ Found last_number(const std::string& s) {
 
 std::vector<Candidate> answer_candidates(const std::string& text, const ExtractOptions& o) {
     std::vector<Candidate> out;
-    // The boxed answer and "final answer is" compete: the one that ends later wins.
+    // The boxed answer and "final answer is" compete: the one that ends later wins. An "answer is" after
+    // the last box competes too (a completion that corrects itself after boxing). A phrase whose answer
+    // ends before the last box begins was given up for it and is no candidate at all, not even when
+    // the box does not parse.
     std::vector<std::pair<size_t, Candidate>> top;
-    if (o.boxed) {
-        auto b = boxes(text);
-        if (!b.empty()) top.push_back({b.back().end, {last_run(b, text, joins_boxes), "boxed"}});
-    }
+    const std::vector<Box> b = o.boxed ? boxes(text) : std::vector<Box>{};
+    if (!b.empty()) top.push_back({b.back().end, {last_run(b, text, joins_boxes), "boxed"}});
+    auto superseded = [&](const Phrase& p) { return !b.empty() && p.end <= b.back().begin; };
+    std::vector<Phrase> finals, answers;
     if (o.phrases) {
-        const std::string l = lower(text);
-        size_t at = std::string::npos;
-        for (const char* p : {"final answer is", "final answer:"}) {
-            size_t a = l.rfind(p);
-            if (a != std::string::npos && (at == std::string::npos || a > at)) at = a + std::string(p).size();
-        }
-        if (at != std::string::npos) {
-            std::string a = after_phrase(text, at);
-            if (!a.empty() && looks_like_math(a)) top.push_back({at + 1, {a, "final answer"}});
-        }
+        finals = phrase_answers(text, {"final answer is", "final answer:"}, "final answer");
+        answers = phrase_answers(text, {"answer is", "answer:"}, "answer phrase");
+    }
+    // The later of "final answer is" and "final answer:".
+    if (finals.size() == 2 && finals[0].at > finals[1].at) finals.pop_back();
+    if (finals.size() == 2) finals.erase(finals.begin());
+    for (const auto& p : finals) {
+        if (!superseded(p)) top.push_back({p.at + 1, p.candidate});
+    }
+    for (const auto& p : answers) {
+        if (!b.empty() && p.at > b.back().end) top.push_back({p.at + 1, p.candidate});
     }
     std::stable_sort(top.begin(), top.end(), [](const auto& x, const auto& y) { return x.first > y.first; });
     for (auto& [end, c] : top) out.push_back(c);
@@ -375,7 +391,9 @@ std::vector<Candidate> answer_candidates(const std::string& text, const ExtractO
         size_t close = open == std::string::npos ? open : text.find("</answer>", open);
         if (close != std::string::npos) out.push_back({trim(text.substr(open + 8, close - open - 8)), "answer tag"});
     }
-    if (o.phrases) answer_phrase_candidates(text, out);
+    for (const auto& p : answers) {
+        if (!superseded(p) && !(!b.empty() && p.at > b.back().end)) out.push_back(p.candidate);
+    }
     if (o.gsm8k) {
         size_t at = text.rfind("####");
         if (at != std::string::npos) {
@@ -409,9 +427,7 @@ std::vector<Candidate> answer_candidates(const std::string& text, const ExtractO
             // A whole line of maths that does not parse has no other answer inside it either.
             if (c.how == "latex" || c.how == "text") structured_end = std::max(structured_end, end);
         }
-        for (const auto& [end, c] : top) {
-            if (c.how == "boxed") structured_end = std::max(structured_end, end);
-        }
+        if (!b.empty()) structured_end = std::max(structured_end, b.back().end);
         if (!n.text.empty() && n.end > structured_end) low.push_back({n.end, {n.text, "last number"}});
     }
     std::stable_sort(low.begin(), low.end(), [](const auto& x, const auto& y) { return x.first > y.first; });
