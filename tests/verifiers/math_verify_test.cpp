@@ -34,6 +34,11 @@ TEST(MathParseTest, NumbersFractionsAndMixedNumbers) {
     EXPECT_EQ(v("1.5e3"), "1500 (decimal)");
     EXPECT_EQ(v("1, 2"), "{1, 2}");
     EXPECT_EQ(v("(1, 2]"), "(1, 2]");
+    EXPECT_EQ(v("\\cos 2x"), "cos((2*x))");
+    EXPECT_EQ(v("\\sin x \\cos x"), "(sin(x)*cos(x))");
+    EXPECT_EQ(v("\\sin^2 x"), "sin(x)^2");
+    EXPECT_EQ(v("\\sin 30^\\circ"), "sin((30*1/180*pi))");
+    EXPECT_EQ(v("30^\\circ"), "30");
 }
 
 TEST(MathVerifyTest, EquivalentFormsMatch) {
@@ -168,6 +173,47 @@ TEST(MathVerifyTest, SelfCorrectionKeepsTheLastAnswer) {
     EXPECT_FALSE(same("$t(0,4]$", "So the answer is \\boxed{t(0,4]}. Wait, no, it is \\boxed{t[0,4]}."));
     EXPECT_TRUE(same("3", "The final answer is $\\boxed{3}$. I hope it is correct."));
     EXPECT_TRUE(same("3", "\\boxed{3}. The answer is correct."));
+}
+
+// LaTeX reads a function without parentheses as taking the product term that follows (\sin 2x is
+// sin(2x)); degree marks in a trigonometric argument are pi/180; variables that cancel are compared by
+// evaluation at random points.
+TEST(MathVerifyTest, TrigonometryConventions) {
+    EXPECT_TRUE(same("\\sin^2 x", "\\frac{1-\\cos 2x}{2}"));
+    EXPECT_TRUE(same("\\cos^2 x", "\\frac{1+\\cos 2x}{2}"));
+    EXPECT_FALSE(same("\\cos^2 x", "\\frac{1-\\cos 2x}{2}"));
+    EXPECT_FALSE(same("\\sin^2 x", "\\cos^2 x"));
+    EXPECT_TRUE(same("2\\sin x\\cos x", "\\sin 2x"));
+    EXPECT_FALSE(same("\\sin 2x", "2\\sin x"));
+    EXPECT_FALSE(same("\\sin 2x", "\\sin(2)x"));
+    EXPECT_TRUE(same("\\cos 2\\theta", "1-2\\sin^2\\theta"));
+    EXPECT_TRUE(same("\\sin x \\cos x", "\\frac{1}{2}\\sin 2x"));  // the argument stops at the next function
+    EXPECT_TRUE(same("\\frac{\\sin x}{x}", "\\sin x / x"));          // and at an operator
+    EXPECT_TRUE(same("y\\sin x", "\\sin(x) y"));
+    EXPECT_TRUE(same("y\\sin x", "\\sin{x} y"));  // a brace group delimits the argument
+    EXPECT_TRUE(same("\\log 2 + \\log x", "\\log 2x"));
+    // Variables that cancel.
+    EXPECT_TRUE(same("1", "\\sec^2 t - \\tan^2 t"));
+    EXPECT_FALSE(same("1", "\\sec^2 t + \\tan^2 t"));
+    EXPECT_TRUE(same("\\sin^2 t + \\cos^2 t", "\\sec^2 t - \\tan^2 t"));
+    EXPECT_TRUE(same("7", "7 + \\sin^2 t - \\frac{1-\\cos 2t}{2}"));
+    EXPECT_FALSE(same("7", "7 + \\cos^2 t - \\frac{1-\\cos 2t}{2}"));
+    EXPECT_FALSE(same("1", "1 + 10^{-50} t"));  // exactly, at rational points
+    EXPECT_FALSE(same("x", "y"));
+    EXPECT_FALSE(same("\\sin x", "\\sin y"));
+    // Degrees inside a trigonometric argument; elsewhere the mark is dropped as before.
+    EXPECT_TRUE(same("\\frac{1}{2}", "\\sin 30^\\circ"));
+    EXPECT_TRUE(same("\\frac{1}{2}", "\\sin(30^{\\circ})"));
+    EXPECT_TRUE(same("0.5", "\\cos 60°"));
+    EXPECT_TRUE(same("1", "\\tan 45^\\circ"));
+    EXPECT_TRUE(same("1", "\\sin^2 30^\\circ + \\cos^2 30^\\circ"));
+    EXPECT_TRUE(same("\\cos 58^\\circ", "\\sin 32^\\circ"));
+    EXPECT_FALSE(same("\\frac{\\sqrt3}{2}", "\\sin 30^\\circ"));
+    EXPECT_FALSE(same("\\frac{1}{2}", "\\sin 30"));  // radians
+    EXPECT_FALSE(same("\\sin 30^\\circ", "\\sin 30"));
+    EXPECT_TRUE(same("30", "30^\\circ"));
+    EXPECT_TRUE(same("90^\\circ", "\\boxed{90^\\circ}"));
+    EXPECT_FALSE(same("\\frac{\\pi}{6}", "30^\\circ"));
 }
 
 // The bracket kind of a matrix is notation; bars are not: vmatrix is a determinant, Vmatrix a norm.
