@@ -8,10 +8,15 @@ answers [DATA_DIR]
 run [--out PATH] [--max-pairs N] [--seed S] [--aha PATH]
     Builds a seeded corpus of (gold, pred) pairs from answers.jsonl: EQUIVALENT rewrites of each gold
     (expected 1: decimal <-> fraction, \\dfrac and a/b, spaces and \\,, \\left( \\right), units, a dollar
-    sign, "x = ", reordered sets, thousands separators added or removed, whole-sentence completions) and NEAR
-    MISSES (expected 0: off by one, sign flip, swapped tuple, inserted digit, swapped fraction, dropped set
-    element, changed interval bracket). A kind is skipped for a gold it does not apply to, and a near miss
-    that would keep the value is not made. Above N pairs (default 20000), the kinds larger than a common
+    sign, "x = ", reordered sets, thousands separators added or removed, whole-sentence completions, a
+    completion that boxes a wrong answer and then corrects itself, set elements in boxes joined by "and",
+    a matrix in another bracket kind, a trigonometric argument with or without parentheses, special angles in
+    degrees, trigonometric identities in a variable that cancels) and NEAR MISSES (expected 0: off by one, sign
+    flip, swapped tuple, inserted digit, swapped fraction, dropped set element, changed interval bracket, the
+    gold boxed and then "corrected" to a wrong answer, a matrix entry changed, a matrix between bars
+    (vmatrix: its determinant), a coefficient taken out of a trigonometric argument, another angle or degrees
+    read as radians, an identity with a sign or function changed). A kind is skipped for a gold it does not
+    apply to, and a near miss that would keep the value is not made. Above N pairs (default 20000), the kinds larger than a common
     quota are sampled down to it (seeded), so rare kinds stay whole.
     Both graders see the gold as "$" + gold + "$": math-verify extracts nothing from many bare golds
     ("\\text{Evelyn}", "p - q", "(3, \\frac{\\pi}{2})"), which would make every pair of such a gold count as
@@ -387,7 +392,8 @@ def nm_drop_element(g, rng):
     if not parts:
         return None
     i = rng.randrange(len(parts))
-    if parts[i] in parts[:i] + parts[i + 1:]:
+    bare = [re.sub(r"\s|\\!|\\,", "", p) for p in parts]  # "111, \! 111" has 111 twice
+    if bare[i] in bare[:i] + bare[i + 1:]:
         return None
     body = ", ".join(parts[:i] + parts[i + 1:])
     return f"$\\{{{body}\\}}$" if g.startswith("\\{") else f"${body}$"
@@ -411,11 +417,214 @@ def nm_interval_bracket(g, rng):
     return None
 
 
+# ------------------------------------------------------------ self-correction, matrices, trigonometry
+# These kinds draw from their own generator per (kind, gold), not the shared one, so the kinds above still
+# make the same pairs (sampling down to --max-pairs shares its quota among all kinds, these too).
+def local_rng(kind, g):
+    return random.Random(f"{kind}:{g}")
+
+
+def wrong_answer(g):
+    """A near miss of g without its $...$ (the first near-miss kind that applies), or None."""
+    for make in (nm_off_by_one, nm_sign_flip, nm_digit_insert, nm_frac_swap, nm_tuple_swap, nm_drop_element,
+                 nm_interval_bracket):
+        w = make(g, local_rng("wrong", g))
+        if w is not None:
+            return w[1:-1]
+    return None
+
+
+# Short reflections with commas, as models write them: a grader that joins boxes across short text with a
+# comma takes both boxes as one answer.
+REFLECTIONS = ["Wait, I made an error: it is", "Hmm, that is wrong, so the answer is", "Wait, I made an error; it should be",
+               "No, let me recheck, it is", "Actually, I miscounted, the answer is", "Wait, no, it is"]
+
+
+def self_correction(g, first, last):
+    reflection = local_rng("reflection", g).choice(REFLECTIONS)
+    return f"So the answer is \\boxed{{{first}}}. {reflection} \\boxed{{{last}}}."
+
+
+def eq_self_correction(g, rng):
+    """A wrong box, a reflection, then the gold in a box: the last answer counts."""
+    w = wrong_answer(g)
+    return self_correction(g, w, g) if w else None
+
+
+def nm_corrected_away(g, rng):
+    """The gold in a box, a reflection, then a wrong box: the last answer counts."""
+    w = wrong_answer(g)
+    return self_correction(g, g, w) if w else None
+
+
+def eq_joined_boxes(g, rng):
+    """Each element of a set in its own box, joined by commas and "and": one answer."""
+    parts = set_elements(g)
+    if not parts or g.startswith("\\{"):
+        return None
+    boxed = [f"\\boxed{{{p}}}" for p in parts]
+    return "The solutions are " + ", ".join(boxed[:-1]) + " and " + boxed[-1] + "."
+
+
+MATRIX = re.compile(r"\\begin\{pmatrix\}(.*)\\end\{pmatrix\}", re.S)
+
+
+def matrix_env(body, env):
+    if env == "array":
+        cols = body.split("\\\\")[0].count("&") + 1
+        return f"\\left(\\begin{{array}}{{{'c' * cols}}}{body}\\end{{array}}\\right)"
+    return f"\\begin{{{env}}}{body}\\end{{{env}}}"
+
+
+def eq_matrix_env(g, rng):
+    """The same entries in another bracket kind: bmatrix, Bmatrix, matrix, smallmatrix, array."""
+    m = MATRIX.fullmatch(g)
+    if not m:
+        return None
+    env = local_rng("matrix_env", g).choice(["bmatrix", "Bmatrix", "matrix", "smallmatrix", "array"])
+    return f"${matrix_env(m.group(1), env)}$"
+
+
+def nm_matrix_entry(g, rng):
+    """One numeric entry plus one, written as a bmatrix."""
+    m = MATRIX.fullmatch(g)
+    if not m:
+        return None
+    cells = re.split(r"(&|\\\\)", m.group(1))
+    for i in range(0, len(cells), 2):
+        v = number(cells[i].strip())
+        if v is not None:
+            cells[i] = f" {v + 1} " if (v + 1).denominator == 1 else f" {frac_latex(v + 1)} "
+            return f"${matrix_env(''.join(cells), 'bmatrix')}$"
+    return None
+
+
+def nm_matrix_determinant(g, rng):
+    """The entries between bars: a determinant (vmatrix), not the matrix."""
+    m = MATRIX.fullmatch(g)
+    return f"${matrix_env(m.group(1), 'vmatrix')}$" if m else None
+
+
+TRIG = r"\\(?:sin|cos|tan|cot|sec|csc)"
+TRIG_ATOM = r"(?:[a-zA-Z](?![a-zA-Z])|\\(?:theta|alpha|beta|phi|omega|pi)(?![a-zA-Z]))"
+# A function and its argument without parentheses (\sin 3x, \cot x, \cos 58^\circ) or with them (\cos(2t)).
+TRIG_BARE = re.compile(TRIG + r"(\^\{?\d\}?)?\s*(\d*\s*" + TRIG_ATOM + r"|\d+\^(?:\\circ|\{\\circ\}))")
+TRIG_PAREN = re.compile(TRIG + r"(\^\{?\d\}?)?\s*\((\d*\s*" + TRIG_ATOM + r"\s*)\)")
+
+
+def eq_trig_parens(g, rng):
+    """\\sin 3x <-> \\sin(3x): without parentheses a function takes the product term that follows."""
+    m = TRIG_PAREN.search(g)
+    if m:
+        head = g[m.start():m.start(2)].rstrip().rstrip("(")
+        return "$" + g[:m.start()] + head + " " + m.group(2).strip() + g[m.end():] + "$"
+    m = TRIG_BARE.search(g)
+    if m:
+        return "$" + g[:m.start(2)] + "(" + m.group(2) + ")" + g[m.end():] + "$"
+    return None
+
+
+def nm_trig_argument(g, rng):
+    """\\sin 3x -> 3\\sin x (the coefficient taken out), \\cos 58^\\circ -> \\cos 58 (radians)."""
+    for pat in (TRIG_PAREN, TRIG_BARE):
+        for m in pat.finditer(g):
+            arg = m.group(2).strip()
+            deg = re.fullmatch(r"(\d+)\^(?:\\circ|\{\\circ\})", arg)
+            coef = re.fullmatch(r"(\d+)\s*(" + TRIG_ATOM + ")", arg)
+            if deg and deg.group(1) != "0":
+                return "$" + g[:m.start(2)] + deg.group(1) + g[m.end(2):] + "$"
+            if coef and coef.group(1) not in ("0", "1"):
+                head = g[m.start():m.start(2)].rstrip().rstrip("(")
+                return "$" + g[:m.start()] + coef.group(1) + head + " " + coef.group(2) + g[m.end():] + "$"
+    return None
+
+
+# Exact values at special angles, in degrees: (values, equal forms, forms of another value).
+SPECIAL_ANGLES = [
+    (("1/2",), ["\\sin 30^\\circ", "\\cos 60^\\circ"], ["\\cos 30^\\circ", "\\sin 30"]),
+    (("-1/2",), ["\\cos 120^\\circ", "\\sin 210^{\\circ}"], ["\\cos 150^\\circ", "\\cos 120"]),
+    (("1",), ["\\tan 45^\\circ", "\\sin 90^\\circ"], ["\\tan 45", "\\cos 90^\\circ"]),
+    (("0",), ["\\sin 180^\\circ", "\\cos 90^{\\circ}"], ["\\cos 180^\\circ", "\\sin 180"]),
+    (("-1",), ["\\cos 180^\\circ"], ["\\cos 0^\\circ", "\\cos 180"]),
+    (("2",), ["\\sec 60^\\circ", "\\csc 30^\\circ"], ["\\sec 30^\\circ", "\\csc 30"]),
+    (("\\sqrt{3}", "\\sqrt3"), ["\\tan 60^\\circ"], ["\\tan 30^\\circ", "\\tan 60"]),
+    (("\\sqrt{2}",), ["\\sec 45^\\circ"], ["\\csc 30^\\circ"]),
+    (("\\frac{\\sqrt{3}}{2}", "\\frac{\\sqrt3}{2}"), ["\\sin 60^\\circ", "\\cos 30^\\circ"], ["\\sin 30^\\circ", "\\cos 30"]),
+    (("\\frac{\\sqrt{2}}{2}",), ["\\sin 45^\\circ", "\\cos 45^{\\circ}"], ["\\sin 60^\\circ", "\\sin 45"]),
+    (("\\frac{\\sqrt{3}}{3}", "\\frac{1}{\\sqrt{3}}"), ["\\tan 30^\\circ", "\\cot 60^\\circ"], ["\\tan 60^\\circ", "\\tan 30"]),
+]
+# Forms of 1 in degrees whose value changes when the degree marks are dropped (read as radians).
+ONE_IN_DEGREES = ["\\tan 45^\\circ", "2\\sin 30^\\circ", "2\\cos 60^{\\circ}", "\\sqrt{2}\\sin 45^\\circ"]
+
+
+def special_angle(g):
+    v = number(g)
+    for values, equal, other in SPECIAL_ANGLES:
+        if g.replace(" ", "") in values or (v is not None and str(v) in values):
+            return equal, other
+    return None
+
+
+def trig_degrees(g, kind, equal):
+    forms = special_angle(g)
+    rng = local_rng(kind, g)
+    if forms:
+        return "$" + rng.choice(forms[0 if equal else 1]) + "$"
+    v = number(g)
+    if v is None or v == 0:
+        return None
+    one = rng.choice(ONE_IN_DEGREES)
+    if not equal:
+        one = re.sub(r"\^(\\circ|\{\\circ\})", "", one)
+    return f"${g} \\cdot {one}$"
+
+
+def eq_trig_degrees(g, rng):
+    """A degree mark inside a function's argument is pi/180: \\sin 30^\\circ is 1/2, 3 \\cdot \\tan 45^\\circ is 3."""
+    return trig_degrees(g, "trig_degrees", True)
+
+
+def nm_trig_angle(g, rng):
+    """Another special angle, or the degree marks dropped (\\sin 30 is in radians)."""
+    return trig_degrees(g, "trig_degrees", False)
+
+
+# Identities in a variable the gold does not have: zero terms and unit factors (value, another value).
+TRIG_ZERO = [("\\sin^2 t - \\frac{1-\\cos 2t}{2}", "\\cos^2 t - \\frac{1-\\cos 2t}{2}"),
+             ("2\\sin\\theta\\cos\\theta - \\sin 2\\theta", "2\\sin\\theta\\cos\\theta - \\sin\\theta"),
+             ("\\cos 2x - 2\\cos^2 x + 1", "\\cos 2x - 2\\cos^2 x - 1")]
+TRIG_ONE = [("\\sec^2 t - \\tan^2 t", "\\sec^2 t + \\tan^2 t"), ("\\sin^2 t + \\cos^2 t", "\\sin^2 t - \\cos^2 t"),
+            ("\\csc^2 t - \\cot^2 t", "\\csc^2 t + \\cot^2 t")]
+
+
+def trig_identity(g, equal):
+    v = number(g)
+    if v is None:
+        return None
+    rng = local_rng("trig_identity", g)
+    zero, one = rng.choice(TRIG_ZERO), rng.choice(TRIG_ONE)
+    if v != 0 and rng.random() < 0.5:
+        return f"${g} \\cdot \\left({one[0 if equal else 1]}\\right)$"
+    return f"${g} + {zero[0 if equal else 1]}$"
+
+
+def eq_trig_identity(g, rng):
+    """The gold plus a trigonometric zero, or times a trigonometric one: the variable cancels."""
+    return trig_identity(g, True)
+
+
+def nm_trig_non_identity(g, rng):
+    """The same with a sign or a function changed, so the variable stays."""
+    return trig_identity(g, False)
+
+
 EQUIVALENT = [eq_frac_to_decimal, eq_decimal_to_frac, eq_dfrac, eq_frac_slash, eq_spaces, eq_thin_space,
               eq_left_right, eq_units, eq_dollar_sign, eq_var_prefix, eq_set_reorder, eq_thousands_comma,
-              eq_thousands_brace, eq_thousands_plain, eq_final_answer_sentence, eq_boxed_sentence]
+              eq_thousands_brace, eq_thousands_plain, eq_final_answer_sentence, eq_boxed_sentence,
+              eq_self_correction, eq_joined_boxes, eq_matrix_env, eq_trig_parens, eq_trig_degrees, eq_trig_identity]
 NEAR_MISS = [nm_off_by_one, nm_sign_flip, nm_tuple_swap, nm_digit_insert, nm_frac_swap, nm_drop_element,
-             nm_interval_bracket]
+             nm_interval_bracket, nm_corrected_away, nm_matrix_entry, nm_matrix_determinant, nm_trig_argument,
+             nm_trig_angle, nm_trig_non_identity]
 
 
 def build_corpus(answers, seed, max_pairs):

@@ -34,6 +34,11 @@ TEST(MathParseTest, NumbersFractionsAndMixedNumbers) {
     EXPECT_EQ(v("1.5e3"), "1500 (decimal)");
     EXPECT_EQ(v("1, 2"), "{1, 2}");
     EXPECT_EQ(v("(1, 2]"), "(1, 2]");
+    EXPECT_EQ(v("\\cos 2x"), "cos((2*x))");
+    EXPECT_EQ(v("\\sin x \\cos x"), "(sin(x)*cos(x))");
+    EXPECT_EQ(v("\\sin^2 x"), "sin(x)^2");
+    EXPECT_EQ(v("\\sin 30^\\circ"), "sin((30*1/180*pi))");
+    EXPECT_EQ(v("30^\\circ"), "30");
 }
 
 TEST(MathVerifyTest, EquivalentFormsMatch) {
@@ -132,6 +137,105 @@ TEST(MathVerifyTest, CorpusFindings) {
     EXPECT_FALSE(same("2", "so the answer is \\boxed{m_{\\max }=n^{2}-n-1 \\zzz}."));
     EXPECT_FALSE(same("6", "\\boxed{M_{\\odot}^{6} \\zzz}"));
     EXPECT_FALSE(same("90", "\\boxed{\\angle A=90 \\zzz}"));
+}
+
+// A completion that corrects itself is graded by its last answer; boxes form a set only when joined as
+// one answer (separators, connectives, labels, or spaces on one line).
+TEST(MathVerifyTest, SelfCorrectionKeepsTheLastAnswer) {
+    const std::string corrected = "So the answer is \\boxed{3}.\n\nWait, I made an error: 7 - 5 = 2, so it is \\boxed{2}.";
+    EXPECT_TRUE(same("2", corrected));
+    EXPECT_FALSE(same("3", corrected));
+    EXPECT_FALSE(same("$2, 3$", corrected));
+    EXPECT_TRUE(same("2", "\\boxed{3}, wait, no: \\boxed{2}"));
+    EXPECT_TRUE(same("2", "\\boxed{3} or rather \\boxed{2}"));
+    EXPECT_FALSE(same("3", "\\boxed{3} or rather \\boxed{2}"));
+    const std::string twice = "So \\boxed{1}, \\boxed{2}. Hmm, let me recheck: it is \\boxed{3}, \\boxed{4}.";
+    EXPECT_TRUE(same("$3, 4$", twice));
+    EXPECT_FALSE(same("$1, 2$", twice));
+    EXPECT_FALSE(same("$1, 2, 3, 4$", twice));
+    // Joined boxes are one answer.
+    EXPECT_TRUE(same("$1, 2$", "\\boxed{1}, \\boxed{2}"));
+    EXPECT_TRUE(same("$1, 2$", "\\boxed{1} and \\boxed{2}"));
+    EXPECT_TRUE(same("$1, 2, 3$", "The roots are \\boxed{1}, \\boxed{2}, and \\boxed{3}."));
+    EXPECT_TRUE(same("$1, 2$", "The roots are \\boxed{1} \\boxed{2}"));
+    EXPECT_TRUE(same("$1, 2$", "$x = \\boxed{1}$, $y_1 = \\boxed{2}$"));
+    EXPECT_TRUE(same("$1, 2$", "\\(\\boxed{1}\\) \\text{ or } \\(\\boxed{2}\\)"));
+    EXPECT_TRUE(same("$1, 2$", "\\boxed{1},\n\\boxed{2}"));
+    // Boxes on separate lines without a connective: the last one.
+    EXPECT_FALSE(same("$1, 2$", "\\boxed{1}\n\\boxed{2}"));
+    EXPECT_TRUE(same("2", "\\boxed{1}\n\\boxed{2}"));
+    // An answer phrase after the last box competes with it; one before it was given up for it and is no
+    // fallback when the box does not parse.
+    const std::string rephrased = "So the answer is \\boxed{3}.\n\nWait, I made an error. The answer is 2.";
+    EXPECT_TRUE(same("2", rephrased));
+    EXPECT_FALSE(same("3", rephrased));
+    EXPECT_TRUE(same("2", "The final answer is 3. Wait, that is wrong: \\boxed{2}"));
+    EXPECT_FALSE(same("$t(0,4]$", "So the answer is \\boxed{t(0,4]}. Wait, no, it is \\boxed{t[0,4]}."));
+    EXPECT_TRUE(same("3", "The final answer is $\\boxed{3}$. I hope it is correct."));
+    EXPECT_TRUE(same("3", "\\boxed{3}. The answer is correct."));
+}
+
+// LaTeX reads a function without parentheses as taking the product term that follows (\sin 2x is
+// sin(2x)); degree marks in a trigonometric argument are pi/180; variables that cancel are compared by
+// evaluation at random points.
+TEST(MathVerifyTest, TrigonometryConventions) {
+    EXPECT_TRUE(same("\\sin^2 x", "\\frac{1-\\cos 2x}{2}"));
+    EXPECT_TRUE(same("\\cos^2 x", "\\frac{1+\\cos 2x}{2}"));
+    EXPECT_FALSE(same("\\cos^2 x", "\\frac{1-\\cos 2x}{2}"));
+    EXPECT_FALSE(same("\\sin^2 x", "\\cos^2 x"));
+    EXPECT_TRUE(same("2\\sin x\\cos x", "\\sin 2x"));
+    EXPECT_FALSE(same("\\sin 2x", "2\\sin x"));
+    EXPECT_FALSE(same("\\sin 2x", "\\sin(2)x"));
+    EXPECT_TRUE(same("\\cos 2\\theta", "1-2\\sin^2\\theta"));
+    EXPECT_TRUE(same("\\sin x \\cos x", "\\frac{1}{2}\\sin 2x"));  // the argument stops at the next function
+    EXPECT_TRUE(same("\\frac{\\sin x}{x}", "\\sin x / x"));          // and at an operator
+    EXPECT_TRUE(same("y\\sin x", "\\sin(x) y"));
+    EXPECT_TRUE(same("y\\sin x", "\\sin{x} y"));  // a brace group delimits the argument
+    EXPECT_TRUE(same("\\log 2 + \\log x", "\\log 2x"));
+    // Variables that cancel.
+    EXPECT_TRUE(same("1", "\\sec^2 t - \\tan^2 t"));
+    EXPECT_FALSE(same("1", "\\sec^2 t + \\tan^2 t"));
+    EXPECT_TRUE(same("\\sin^2 t + \\cos^2 t", "\\sec^2 t - \\tan^2 t"));
+    EXPECT_TRUE(same("7", "7 + \\sin^2 t - \\frac{1-\\cos 2t}{2}"));
+    EXPECT_FALSE(same("7", "7 + \\cos^2 t - \\frac{1-\\cos 2t}{2}"));
+    EXPECT_FALSE(same("1", "1 + 10^{-50} t"));  // exactly, at rational points
+    EXPECT_FALSE(same("x", "y"));
+    EXPECT_FALSE(same("\\sin x", "\\sin y"));
+    // Degrees inside a trigonometric argument; elsewhere the mark is dropped as before.
+    EXPECT_TRUE(same("\\frac{1}{2}", "\\sin 30^\\circ"));
+    EXPECT_TRUE(same("\\frac{1}{2}", "\\sin(30^{\\circ})"));
+    EXPECT_TRUE(same("0.5", "\\cos 60°"));
+    EXPECT_TRUE(same("1", "\\tan 45^\\circ"));
+    EXPECT_TRUE(same("1", "\\sin^2 30^\\circ + \\cos^2 30^\\circ"));
+    EXPECT_TRUE(same("\\cos 58^\\circ", "\\sin 32^\\circ"));
+    EXPECT_FALSE(same("\\frac{\\sqrt3}{2}", "\\sin 30^\\circ"));
+    EXPECT_FALSE(same("\\frac{1}{2}", "\\sin 30"));  // radians
+    EXPECT_FALSE(same("\\sin 30^\\circ", "\\sin 30"));
+    EXPECT_TRUE(same("30", "30^\\circ"));
+    EXPECT_TRUE(same("90^\\circ", "\\boxed{90^\\circ}"));
+    EXPECT_FALSE(same("\\frac{\\pi}{6}", "30^\\circ"));
+}
+
+// The bracket kind of a matrix is notation; bars are not: vmatrix is a determinant, Vmatrix a norm.
+TEST(MathVerifyTest, MatrixEnvironmentsAreInterchangeable) {
+    const std::string m = "\\begin{pmatrix} 1 & 2 \\\\ 3 & \\frac{1}{2} \\end{pmatrix}";
+    for (const char* env : {"bmatrix", "Bmatrix", "matrix", "smallmatrix", "pmatrix"}) {
+        const std::string e(env);
+        EXPECT_TRUE(same(m, "$\\begin{" + e + "} 1 & 2 \\\\ 3 & 0.5 \\end{" + e + "}$")) << env;
+        EXPECT_FALSE(same(m, "$\\begin{" + e + "} 1 & 2 \\\\ 3 & 0.6 \\end{" + e + "}$")) << env;  // one entry
+        EXPECT_FALSE(same(m, "$\\begin{" + e + "} 1 & 3 \\\\ 2 & 0.5 \\end{" + e + "}$")) << env;  // transposed
+    }
+    EXPECT_TRUE(same(m, "$\\left(\\begin{array}{cc} 1 & 2 \\\\ 3 & \\frac12 \\end{array}\\right)$"));
+    EXPECT_TRUE(same(m, "$\\left[\\begin{array}{c|c} 1 & 2 \\\\ 3 & \\frac12 \\end{array}\\right]$"));
+    EXPECT_TRUE(same(m, "The matrix is $\\boxed{\\begin{bmatrix}\n1 & 2 \\\\\n3 & 1/2\n\\end{bmatrix}}$."));
+    EXPECT_FALSE(same(m, "$\\begin{bmatrix} 1 & 2 & 0 \\\\ 3 & \\frac12 & 0 \\end{bmatrix}$"));  // shape
+    EXPECT_FALSE(same(m, "$\\begin{vmatrix} 1 & 2 \\\\ 3 & \\frac12 \\end{vmatrix}$"));
+    EXPECT_FALSE(same(m, "$\\begin{Vmatrix} 1 & 2 \\\\ 3 & \\frac12 \\end{Vmatrix}$"));
+    const std::string det = "\\begin{vmatrix} 1 & 2 \\\\ 3 & 4 \\end{vmatrix}";
+    EXPECT_TRUE(same(det, "$\\begin{vmatrix} 1 & 2 \\\\ 3 & 4 \\end{vmatrix}$"));
+    EXPECT_TRUE(same(det, "$\\det\\begin{pmatrix} 1 & 2 \\\\ 3 & 4 \\end{pmatrix}$"));
+    EXPECT_FALSE(same(det, "$\\begin{Vmatrix} 1 & 2 \\\\ 3 & 4 \\end{Vmatrix}$"));
+    EXPECT_FALSE(same(det, "$\\begin{pmatrix} 1 & 2 \\\\ 3 & 4 \\end{pmatrix}$"));
 }
 
 TEST(MathVerifyTest, WordAndLetterAnswers) {

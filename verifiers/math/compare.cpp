@@ -224,7 +224,8 @@ class Comparer {
 
     bool collections(const ExprPtr& g, const ExprPtr& p) {
         if (g->op == Op::kMatrix || p->op == Op::kMatrix) {
-            if (g->op != p->op || g->rows != p->rows || g->cols != p->cols) return fail("matrix shapes differ");
+            if (g->op != p->op) return fail("a matrix against a non-matrix");
+            if (g->rows != p->rows || g->cols != p->cols) return fail("matrix shapes differ");
             return all_pairs(g->args, p->args);
         }
         if (g->op == Op::kInterval || p->op == Op::kInterval) return intervals(*g, *p);
@@ -446,15 +447,16 @@ class Comparer {
         Symbols gs, ps;
         free_symbols(g, gs);
         free_symbols(p, ps);
-        if (gs.size() != ps.size()) return fail("different variables");
-        bool renamed = false;
-        for (const auto& name : gs) {
-            if (!ps.count(name)) renamed = true;
-        }
-        if (renamed && o_.strict) return fail("different variables");
+        // Not strict, the prediction may rename the gold's variables (as many of each). Otherwise both sides
+        // are evaluated over all their variables together: variables that cancel (\sec^2 t - \tan^2 t
+        // against 1) are no obstacle, and ones that do not (x against y) differ at random points.
+        const bool renamed = !o_.strict && gs.size() == ps.size() && gs != ps;
+        Symbols all = gs;
+        all.insert(ps.begin(), ps.end());
+        if (!renamed) gs = ps = all;
         // Exactly at random rational points first (Schwartz-Zippel without rounding: polynomials and
         // rational functions of any degree), numerically when an expression leaves the rationals.
-        if (!gs.empty()) {
+        if (!all.empty()) {
             std::optional<bool> exact = exact_at_points(g, p, gs, ps, renamed);
             if (exact) return *exact || fail("differ at a random rational point");
         }
@@ -467,18 +469,18 @@ class Comparer {
             }
             auto c = numeric_value(p, env, b_);
             if (!a || !c) {
-                if (gs.empty() || b_.exhausted()) return fail("cannot evaluate");
+                if (all.empty() || b_.exhausted()) return fail("cannot evaluate");
                 continue;  // outside a domain (floor of a complex value): another point
             }
             if (!a->finite() || !c->finite()) continue;
             ++compared;
-            if (decimal && gs.empty()) {
+            if (decimal && all.empty()) {
                 if (!BigComplex::equal_rounded(*a, *c, o_.float_rounding)) return fail("values differ after rounding");
             } else if (!BigComplex::close(*a, *c, o_.rel_tol)) {
-                return fail(gs.empty() ? "values differ" : "differ at a random point");
+                return fail(all.empty() ? "values differ" : "differ at a random point");
             }
         }
-        if (!gs.empty() && compared < 3) return fail("too few points where both sides can be evaluated");
+        if (!all.empty() && compared < 3) return fail("too few points where both sides can be evaluated");
         return compared > 0 || fail("values are too large to compare");
     }
 

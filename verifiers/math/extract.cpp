@@ -46,6 +46,15 @@ std::vector<Box> boxes(const std::string& s) {
     return out;
 }
 
+// True when t has the word w (not inside a longer word).
+bool has_word(const std::string& t, const char* w) {
+    const size_t n = std::string(w).size();
+    for (size_t p = t.find(w); p != std::string::npos; p = t.find(w, p + 1)) {
+        if ((p == 0 || !detail::is_alpha(t[p - 1])) && (p + n == t.size() || !detail::is_alpha(t[p + n]))) return true;
+    }
+    return false;
+}
+
 // Text between two answers that joins them into one set: very short, or short with and/or/a comma
 // ("\boxed{1} papers and \boxed{2} bins"), but not a long stretch of reasoning.
 bool joins(const std::string& between) {
@@ -53,21 +62,94 @@ bool joins(const std::string& between) {
     if (between.size() >= 70) return false;
     std::string t = lower(between);
     if (t.find(',') != std::string::npos || t.find(';') != std::string::npos) return true;
-    for (const char* w : {"and", "or"}) {
-        for (size_t p = t.find(w); p != std::string::npos; p = t.find(w, p + 1)) {
-            const size_t e = p + std::string(w).size();
-            if ((p == 0 || !detail::is_alpha(t[p - 1])) && (e == t.size() || !detail::is_alpha(t[e]))) return true;
-        }
-    }
-    return false;
+    return has_word(t, "and") || has_word(t, "or");
 }
 
-// The last run of items (boxes or math environments) joined into a set by short and/or/comma text.
+// Only separators (, ; & $ spacing commands, \( \)), connectives (and, or, \text{ and }) and labels
+// (x =, a_1 =); a line break only together with a separator or a connective.
+bool only_separators(const std::string& between) {
+    bool joined = false, newline = false;
+    for (size_t i = 0; i < between.size();) {
+        const char c = between[i];
+        if (c == '\n') {
+            newline = true;
+            ++i;
+        } else if (std::isspace(static_cast<unsigned char>(c)) || c == '$' || c == '~' || c == '{' || c == '}') {
+            ++i;
+        } else if (c == ',' || c == ';' || c == '&') {
+            joined = true;
+            ++i;
+        } else if (c == '\\') {
+            size_t j = i + 1;
+            while (j < between.size() && detail::is_alpha(between[j])) ++j;
+            if (j == i + 1 && j < between.size()) ++j;  // \, \; \( \\ .
+            const std::string cmd = between.substr(i + 1, j - i - 1);
+            bool known = false;
+            for (const char* k : {"quad", "qquad", ",", ";", ":", " ", "(", ")", "[", "]", "\\", "text", "mbox", "textrm",
+                                  "mathrm", "textnormal"}) {
+                known = known || cmd == k;
+            }
+            if (!known) return false;
+            newline = newline || cmd == "\\";
+            i = j;
+        } else if (detail::is_alpha(c)) {
+            size_t j = i;
+            while (j < between.size() && detail::is_alpha(between[j])) ++j;
+            const std::string word = lower(between.substr(i, j - i));
+            if (word == "and" || word == "or") {
+                joined = true;
+                i = j;
+                continue;
+            }
+            // A label: up to three letters, an optional subscript, then '='.
+            if (word.size() > 3) return false;
+            if (j < between.size() && between[j] == '_') {
+                ++j;
+                if (j < between.size() && between[j] == '{') {
+                    size_t close = detail::closing_brace(between, j);
+                    if (close == std::string::npos) return false;
+                    j = close + 1;
+                } else if (j < between.size() && std::isalnum(static_cast<unsigned char>(between[j]))) {
+                    ++j;
+                }
+            }
+            while (j < between.size() && between[j] == ' ') ++j;
+            if (j == between.size() || between[j] != '=') return false;
+            i = j + 1;
+        } else {
+            return false;
+        }
+    }
+    return joined || !newline;
+}
+
+// Text between two boxes that makes them one answer: only separators and connectives; or a short phrase
+// of one sentence with "and"/"or" ("\boxed{1} papers and \boxed{2} bins") that does not correct itself;
+// or a few signs without words. Anything else is reasoning, and the later box is the answer:
+// "\boxed{3}. Wait, I made an error ... \boxed{2}" is 2.
+bool joins_boxes(const std::string& between) {
+    if (only_separators(between)) return true;
+    const std::string t = lower(between);
+    if (t.find('\n') != std::string::npos) return false;
+    if (t.size() < 10) return std::none_of(t.begin(), t.end(), [](char c) { return detail::is_alpha(c); });
+    if (t.size() >= 70 || !(has_word(t, "and") || has_word(t, "or"))) return false;
+    for (size_t p = t.find_first_of(".?!"); p != std::string::npos; p = t.find_first_of(".?!", p + 1)) {
+        if (p + 1 == t.size() || std::isspace(static_cast<unsigned char>(t[p + 1]))) return false;  // a sentence ends
+    }
+    for (const char* w : {"wait", "actually", "rather", "instead", "mistake", "error", "wrong", "incorrect", "correct",
+                          "corrected", "correction", "recheck", "recalculate", "no", "not", "oops", "sorry", "hmm", "but"}) {
+        if (has_word(t, w)) return false;
+    }
+    return true;
+}
+
+// The last run of items (boxes or math environments) joined into a set: by `joins_boxes` for boxes,
+// by short and/or/comma text for math environments.
 template <typename Item>
-std::string last_run(const std::vector<Item>& items, const std::string& s) {
+std::string last_run(const std::vector<Item>& items, const std::string& s, bool (*joined)(const std::string&) = joins) {
     if (items.empty()) return "";
     size_t first = items.size() - 1;
-    while (first > 0 && joins(s.substr(items[first - 1].end, items[first].begin - items[first - 1].end))) --first;
+    while (first > 0 && joined(s.substr(items[first - 1].end, items[first].begin - items[first - 1].end))) --first;
     std::string out;
     for (size_t i = first; i < items.size(); ++i) out += (i > first ? ", " : "") + items[i].content;
     return out;
@@ -139,8 +221,11 @@ bool looks_like_math(const std::string& s) {
         while (j < s.size() && detail::is_alpha(s[j])) ++j;
         const std::string word = lower(s.substr(i, j - i));
         const bool command = i > 0 && s[i - 1] == '\\';
-        // The words of a \text{...} (or \mathrm, \mbox) group are an answer's words, not prose.
-        if (command && (word == "text" || word == "mathrm" || word == "mbox" || word == "textbf" || word == "textnormal") &&
+        // The words of a \text{...} (or \mathrm, \mbox) group are an answer's words, not prose; the name
+        // of an environment (\begin{pmatrix}) is not prose either.
+        if (command &&
+            (word == "text" || word == "mathrm" || word == "mbox" || word == "textbf" || word == "textnormal" ||
+             word == "begin" || word == "end") &&
             j < s.size() && s[j] == '{') {
             size_t close = detail::closing_brace(s, j);
             if (close != std::string::npos) {
@@ -186,8 +271,8 @@ std::string first_number(const std::string& s) {
 }
 
 // The answer after a phrase: its first math environment or boxed answer, else the text to the end of
-// the sentence (a period followed by a space or the end, or a newline).
-std::string after_phrase(const std::string& s, size_t from) {
+// the sentence (a period followed by a space or the end, or a newline). `answer_end` is where it ends in s.
+std::string after_phrase(const std::string& s, size_t from, size_t& answer_end) {
     std::string rest = s.substr(from);
     size_t i = 0;
     while (i < rest.size() && (std::isspace(static_cast<unsigned char>(rest[i])) || rest[i] == ':')) ++i;
@@ -196,10 +281,14 @@ std::string after_phrase(const std::string& s, size_t from) {
     if (!envs.empty() && envs.front().begin < 3) {
         size_t last = 0;  // the run of environments joined by and/or/commas: "$12$ and $13$"
         while (last + 1 < envs.size() && joins(rest.substr(envs[last].end, envs[last + 1].begin - envs[last].end))) ++last;
+        answer_end = from + i + envs[last].end;
         return last_run(std::vector<Env>(envs.begin(), envs.begin() + last + 1), rest);
     }
     auto b = boxes(rest);
-    if (!b.empty() && b.front().begin < 3) return b.front().content;
+    if (!b.empty() && b.front().begin < 3) {
+        answer_end = from + i + b.front().end;
+        return b.front().content;
+    }
     size_t end = rest.size();
     for (size_t j = 0; j < rest.size(); ++j) {
         if (rest[j] == '\n' || (rest[j] == '.' && (j + 1 == rest.size() || std::isspace(static_cast<unsigned char>(rest[j + 1]))) &&
@@ -209,6 +298,7 @@ std::string after_phrase(const std::string& s, size_t from) {
             break;
         }
     }
+    answer_end = from + i + end;
     std::string out = trim(rest.substr(0, end));
     size_t hope = lower(out).rfind("i hope");
     if (hope != std::string::npos) out = trim(out.substr(0, hope));
@@ -222,15 +312,22 @@ std::string after_phrase(const std::string& s, size_t from) {
     return out;
 }
 
-void answer_phrase_candidates(const std::string& s, std::vector<Candidate>& out) {
+struct Phrase {
+    Candidate candidate;
+    size_t at = 0, end = 0;  // where the phrase starts and where its answer ends
+};
+
+// The answers after the last of each phrase ("final answer is", "answer:").
+std::vector<Phrase> phrase_answers(const std::string& s, std::initializer_list<const char*> phrases, const char* how) {
     const std::string l = lower(s);
-    for (const char* p : {"answer is", "answer:"}) {
-        size_t at = l.rfind(p);
-        if (at != std::string::npos) {
-            std::string a = after_phrase(s, at + std::string(p).size());
-            if (!a.empty() && looks_like_math(a)) out.push_back({a, "answer phrase"});
-        }
+    std::vector<Phrase> out;
+    for (const char* p : phrases) {
+        size_t at = l.rfind(p), end = 0;
+        if (at == std::string::npos) continue;
+        std::string a = after_phrase(s, at + std::string(p).size(), end);
+        if (!a.empty() && looks_like_math(a)) out.push_back({{a, how}, at, end});
     }
+    return out;
 }
 
 struct Found {
@@ -265,23 +362,27 @@ Found last_number(const std::string& s) {
 
 std::vector<Candidate> answer_candidates(const std::string& text, const ExtractOptions& o) {
     std::vector<Candidate> out;
-    // The boxed answer and "final answer is" compete: the one that ends later wins.
+    // The boxed answer and "final answer is" compete: the one that ends later wins. An "answer is" after
+    // the last box competes too (a completion that corrects itself after boxing). A phrase whose answer
+    // ends before the last box begins was given up for it and is no candidate at all, not even when
+    // the box does not parse.
     std::vector<std::pair<size_t, Candidate>> top;
-    if (o.boxed) {
-        auto b = boxes(text);
-        if (!b.empty()) top.push_back({b.back().end, {last_run(b, text), "boxed"}});
-    }
+    const std::vector<Box> b = o.boxed ? boxes(text) : std::vector<Box>{};
+    if (!b.empty()) top.push_back({b.back().end, {last_run(b, text, joins_boxes), "boxed"}});
+    auto superseded = [&](const Phrase& p) { return !b.empty() && p.end <= b.back().begin; };
+    std::vector<Phrase> finals, answers;
     if (o.phrases) {
-        const std::string l = lower(text);
-        size_t at = std::string::npos;
-        for (const char* p : {"final answer is", "final answer:"}) {
-            size_t a = l.rfind(p);
-            if (a != std::string::npos && (at == std::string::npos || a > at)) at = a + std::string(p).size();
-        }
-        if (at != std::string::npos) {
-            std::string a = after_phrase(text, at);
-            if (!a.empty() && looks_like_math(a)) top.push_back({at + 1, {a, "final answer"}});
-        }
+        finals = phrase_answers(text, {"final answer is", "final answer:"}, "final answer");
+        answers = phrase_answers(text, {"answer is", "answer:"}, "answer phrase");
+    }
+    // The later of "final answer is" and "final answer:".
+    if (finals.size() == 2 && finals[0].at > finals[1].at) finals.pop_back();
+    if (finals.size() == 2) finals.erase(finals.begin());
+    for (const auto& p : finals) {
+        if (!superseded(p)) top.push_back({p.at + 1, p.candidate});
+    }
+    for (const auto& p : answers) {
+        if (!b.empty() && p.at > b.back().end) top.push_back({p.at + 1, p.candidate});
     }
     std::stable_sort(top.begin(), top.end(), [](const auto& x, const auto& y) { return x.first > y.first; });
     for (auto& [end, c] : top) out.push_back(c);
@@ -290,7 +391,9 @@ std::vector<Candidate> answer_candidates(const std::string& text, const ExtractO
         size_t close = open == std::string::npos ? open : text.find("</answer>", open);
         if (close != std::string::npos) out.push_back({trim(text.substr(open + 8, close - open - 8)), "answer tag"});
     }
-    if (o.phrases) answer_phrase_candidates(text, out);
+    for (const auto& p : answers) {
+        if (!superseded(p) && !(!b.empty() && p.at > b.back().end)) out.push_back(p.candidate);
+    }
     if (o.gsm8k) {
         size_t at = text.rfind("####");
         if (at != std::string::npos) {
@@ -324,9 +427,7 @@ std::vector<Candidate> answer_candidates(const std::string& text, const ExtractO
             // A whole line of maths that does not parse has no other answer inside it either.
             if (c.how == "latex" || c.how == "text") structured_end = std::max(structured_end, end);
         }
-        for (const auto& [end, c] : top) {
-            if (c.how == "boxed") structured_end = std::max(structured_end, end);
-        }
+        if (!b.empty()) structured_end = std::max(structured_end, b.back().end);
         if (!n.text.empty() && n.end > structured_end) low.push_back({n.end, {n.text, "last number"}});
     }
     std::stable_sort(low.begin(), low.end(), [](const auto& x, const auto& y) { return x.first > y.first; });

@@ -9,7 +9,7 @@
 namespace aha::verifiers::math {
 
 struct ExtractOptions {
-    bool boxed = true;          // the last \boxed{...} / \fbox{...} (adjacent boxes form a set)
+    bool boxed = true;          // the last \boxed{...} / \fbox{...} (boxes joined by commas or "and" form a set)
     bool phrases = true;        // "final answer is ...", "the answer is ...", "Answer: ..." lines
     bool answer_tags = true;    // <answer>...</answer>
     bool gsm8k = true;          // "#### 42"

@@ -48,6 +48,9 @@ std::vector<Token> tokenize(const std::string& s) {
         } else if (c == 0x02) {  // a matrix row separator (normalize_latex)
             out.push_back({T::kCommand, "\\"});
             ++i;
+        } else if (c == 0x03) {  // a degree mark (normalize_latex)
+            out.push_back({T::kCommand, "degree"});
+            ++i;
         } else if (std::isdigit(c) || (c == '.' && i + 1 < s.size() && std::isdigit(static_cast<unsigned char>(s[i + 1])))) {
             size_t j = i;
             while (j < s.size() && std::isdigit(static_cast<unsigned char>(s[j]))) ++j;

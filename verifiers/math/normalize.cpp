@@ -14,6 +14,8 @@ namespace {
 using detail::closing_brace;
 using detail::trim;
 
+constexpr char kDegree = '\x03';  // what degree marks become (the lexer reads it as the command "degree")
+
 // Unit words stripped after a number at the end of an answer ("35 cm", "12 \text{ dollars}"). Plural
 // forms are matched too (a trailing "s" or "es"). Single letters are not units here: "x + 5 m" keeps m.
 const std::vector<std::string>& unit_words() {
@@ -51,7 +53,7 @@ bool strip_trailing_text(std::string& s) {
         // A label after an operator is part of the maths ("2\cdot\text{m}"): keep it.
         char last = before.back();
         if (std::isdigit(static_cast<unsigned char>(last)) || last == '}' || last == ')' || last == ' ' ||
-            std::isalpha(static_cast<unsigned char>(last))) {
+            last == kDegree || std::isalpha(static_cast<unsigned char>(last))) {
             s = before;
             return true;
         }
@@ -95,8 +97,12 @@ bool strip_trailing_unit(std::string& s) {
     std::string rest = trim(t.substr(0, begin));
     if (rest.empty()) return false;
     char last = rest.back();
-    if (!(std::isdigit(static_cast<unsigned char>(last)) || last == '}' || last == ')' || last == '.')) return false;
-    if (!(before == ' ' || std::isdigit(static_cast<unsigned char>(before)) || before == '}')) return false;
+    if (!(std::isdigit(static_cast<unsigned char>(last)) || last == '}' || last == ')' || last == '.' || last == kDegree)) {
+        return false;
+    }
+    if (!(before == ' ' || std::isdigit(static_cast<unsigned char>(before)) || before == '}' || before == kDegree)) {
+        return false;
+    }
     // A one-letter unit (m, g) only after a constant: in "x + 5m" the m is a variable, in "x = 5m" a unit.
     if (lower.size() == 1 && has_variable(rest.substr(rest.rfind('=') == std::string::npos ? 0 : rest.rfind('=') + 1))) {
         return false;
@@ -194,8 +200,12 @@ std::string normalize_latex(const std::string& text) {
     replace_all(s, ",\\!", ",");
     for (const char* drop : {"\\displaystyle", "\\textstyle", "\\left.", "\\right.", "\\left", "\\right",
                              "\\bigl", "\\bigr", "\\Bigl", "\\Bigr", "\\big", "\\Big", "\\!", "\\$", "$",
-                             "^{\\circ}", "^\\circ", "\\circ", "^{\\degree}", "\\degree", "°", "\\limits"}) {
+                             "\\limits"}) {
         replace_all(s, drop, "");
+    }
+    // Degree marks become one sign for the parser: radians inside a trigonometric argument, else dropped.
+    for (const char* degree : {"^{\\circ}", "^\\circ", "\\circ", "^{\\degree}", "\\degree", "°"}) {
+        replace_all(s, degree, std::string(1, kDegree));
     }
     for (const char* frac : {"\\dfrac", "\\tfrac", "\\cfrac"}) replace_all(s, frac, "\\frac");
     replace_all(s, "\\%", "%");

@@ -5,7 +5,8 @@
 //   additive := [sign] term (('+' | '-' | '\pm' | '\mp') term)*
 //   term     := unary (('*' | '\cdot' | '\times' | '/' | '\div' | ':' | implicit) unary)*
 //   unary    := ('-' | '+') unary | postfix
-//   postfix  := primary ('^' exponent | '!' | '%' | '_' subscript | "'")*
+//   postfix  := primary ('^' exponent | '!' | '%' | '_' subscript | "'" | degree)*
+//   function := name ['^' exponent] ('(' list ')' | unary postfix*)   the bare argument: \sin 2x = sin(2x)
 #include <algorithm>
 #include <cctype>
 #include <map>
@@ -45,7 +46,7 @@ const std::vector<std::string>& function_names() {
 
 class Parser {
  public:
-    explicit Parser(std::vector<Token> tokens) : t_(std::move(tokens)) {}
+    explicit Parser(std::vector<Token> tokens) : t_(without_stray_degree_marks(std::move(tokens))) {}
 
     ExprPtr top() {
         ExprPtr e = list_until(T::kEnd, "");
@@ -67,12 +68,37 @@ class Parser {
         ++i_;
     }
 
+    // A degree mark belongs to the operand before it (30^\circ, (a+b)^\circ); one at the start or after an
+    // operator or an opening bracket marks nothing and is dropped, as all degree marks once were.
+    static std::vector<Token> without_stray_degree_marks(std::vector<Token> tokens) {
+        std::vector<Token> out;
+        for (auto& k : tokens) {
+            if (k.kind == T::kCommand && k.text == "degree") {
+                const bool after_operand = !out.empty() && (out.back().kind != T::kSymbol || out.back().text == ")" ||
+                                                            out.back().text == "]" || out.back().text == "}" ||
+                                                            out.back().text == "|" || out.back().text == "!" ||
+                                                            out.back().text == "'");
+                if (!after_operand) continue;
+            }
+            out.push_back(std::move(k));
+        }
+        return out;
+    }
+
     struct Depth {
         explicit Depth(int& d) : d_(d) {
             if (++d_ > kMaxDepth) throw Fail("nested too deeply");
         }
         ~Depth() { --d_; }
         int& d_;
+    };
+
+    // Counts a nesting while in scope (also when a Fail unwinds it: subscripts retry after one).
+    struct Inside {
+        Inside(int& n, bool on) : n_(n), on_(on) { n_ += on_; }
+        ~Inside() { n_ -= on_; }
+        int& n_;
+        bool on_;
     };
 
     bool at_close() const {
@@ -291,6 +317,11 @@ class Parser {
                 } else if (e->op != Op::kNumber) {  // a number's base subscript (204_5) is dropped
                     throw Fail("subscript on an expression");
                 }
+            } else if (cmd("degree")) {
+                // 30^\circ: radians inside a trigonometric argument (\sin 30^\circ = 1/2); elsewhere the
+                // mark is dropped (an angle answer 30^\circ against 30).
+                ++i_;
+                if (trig_depth_ > 0) e = mul(e, mul(number(mpq_class(1, 180)), constant("pi")));
             } else if (sym("'")) {
                 ++i_;
                 if (e->op != Op::kSymbol) throw Fail("prime on an expression");
@@ -353,12 +384,38 @@ class Parser {
             if (static_cast<int>(r.size()) != e->cols) throw Fail("ragged matrix");
             e->args.insert(e->args.end(), r.begin(), r.end());
         }
+        // The bracket kind (pmatrix, bmatrix, Bmatrix, matrix, smallmatrix, array) does not change the
+        // matrix; bars are notation for its determinant (vmatrix) or norm (Vmatrix), a number.
+        if (env == "vmatrix") return node(Op::kFunction, {e}, "det");
+        if (env == "Vmatrix") return node(Op::kFunction, {e}, "norm");
         return e;
     }
 
     void skip_until_brace() {
         while (!sym("}") && peek().kind != T::kEnd) ++i_;
         expect_symbol("}");
+    }
+
+    static bool is_trig(const std::string& f) {
+        return f == "sin" || f == "cos" || f == "tan" || f == "cot" || f == "sec" || f == "csc";
+    }
+
+    bool starts_function() const {
+        if (peek().kind != T::kCommand) return false;
+        const std::string& c = peek().text;
+        return c == "sqrt" || c == "operatorname" ||
+               std::find(function_names().begin(), function_names().end(), c) != function_names().end();
+    }
+
+    // The argument of a function written without parentheses: the implicit product that follows (the
+    // LaTeX convention: \sin 2x is sin(2x), \cos 2\theta is cos(2 theta)), up to an operator, a
+    // parenthesis or the next function (\sin x \cos x is sin(x) cos(x)). A brace group delimits it.
+    ExprPtr bare_argument() {
+        const bool group = sym("{");
+        ExprPtr e = unary();
+        if (group) return e;
+        while (starts_factor() && !sym("(") && !starts_function()) e = mul(e, postfix());
+        return e;
     }
 
     ExprPtr function(const std::string& name) {
@@ -373,12 +430,15 @@ class Parser {
             exponent = argument();
         }
         ExprPtr arg;
-        if (sym("(")) {
-            ++i_;
-            arg = list_until(T::kSymbol, ")");
-            expect_symbol(")");
-        } else {
-            arg = postfix();
+        {
+            Inside trig(trig_depth_, is_trig(f));
+            if (sym("(")) {
+                ++i_;
+                arg = list_until(T::kSymbol, ")");
+                expect_symbol(")");
+            } else {
+                arg = bare_argument();
+            }
         }
         std::vector<ExprPtr> args = arg->op == Op::kSet && (f == "gcd" || f == "lcm" || f == "max" || f == "min")
                                         ? arg->args
@@ -568,6 +628,7 @@ class Parser {
     std::vector<Token> t_;
     size_t i_ = 0;
     int depth_ = 0;
+    int trig_depth_ = 0;  // inside the argument of a trigonometric function: a degree mark is pi/180
 };
 
 }  // namespace
