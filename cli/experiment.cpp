@@ -1,80 +1,199 @@
 // The experiment config; see experiment.h.
 #include "cli/experiment.h"
 
+#include "core/config_fields.h"
 #include "datasets/prompt_template.h"
 
 namespace aha::cli {
 
+namespace {
+
+// A copy of the object at `key` of `j` without `drop`'s keys, for blocks that mix their own keys with a
+// component's (the component's reader then rejects anything else).
+Json without(const Json& j, const std::vector<std::string>& drop) {
+    Json out = j.is_object() ? j : Json::object();
+    for (const auto& k : drop) out.erase(k);
+    return out;
+}
+
+}  // namespace
+
+ModelSourceConfig ModelSourceConfig::from_json(const Json& j, const std::string& path) {
+    ModelSourceConfig c;
+    if (!j.is_null() && !j.is_object()) throw ConfigError(path + ": expected an object with \"path\" (a checkpoint directory)");
+    const Json m = j.is_object() ? j : Json::object();
+    ConfigReader r(m, path);
+    r.read("tokenizer", c.tokenizer);
+    if (m.contains("path") || m.size() == (m.contains("tokenizer") ? 1u : 0u)) {
+        r.read("path", c.path);
+        r.finish();  // architecture keys beside a checkpoint path are an error: the checkpoint has its own
+        return c;
+    }
+    c.from_scratch = true;
+    c.architecture = policy::TransformerConfig::from_json(ConfigReader(without(m, {"tokenizer"}), path));
+    return c;
+}
+
+Json ModelSourceConfig::to_json() const {
+    if (!from_scratch) {
+        Json j = {{"path", path}};
+        if (!tokenizer.empty()) j["tokenizer"] = tokenizer;
+        return j;
+    }
+    Json j = architecture.to_json();
+    j["tokenizer"] = tokenizer;
+    return j;
+}
+
+void ModelSourceConfig::validate(const std::string& key) const {
+    if (from_scratch) {
+        config_require(!tokenizer.empty(), key + ".tokenizer", "a model built from architecture keys needs a tokenizer.json path");
+        architecture.validate(key);
+    } else {
+        config_require(!path.empty(), key + ".path", "expected a Hugging Face checkpoint directory");
+    }
+}
+
+DataConfig DataConfig::from_json(ConfigReader r) {
+    DataConfig c;
+    for (auto& s : r.children("train")) c.train.push_back(datasets::DataSourceConfig::from_json(s));
+    for (auto& s : r.children("eval")) c.eval.push_back(rl::EvalSuiteConfig::from_json(s));
+    r.finish();
+    return c;
+}
+
+Json DataConfig::to_json() const {
+    Json train = Json::array(), eval = Json::array();
+    for (const auto& s : this->train) train.push_back(s.to_json());
+    for (const auto& s : this->eval) eval.push_back(s.to_json());
+    return {{"train", train}, {"eval", eval}};
+}
+
+void DataConfig::validate(const std::string& path) const {
+    config_require(!train.empty(), path + ".train",
+                   "expected a list of data sources, e.g. [{\"preset\": \"gsm8k\"}] or [{\"path\": \"train.jsonl\", "
+                   "\"prompt_key\": \"question\", \"answer_key\": \"answer\"}]");
+    for (size_t i = 0; i < train.size(); ++i) train[i].validate(path + ".train[" + std::to_string(i) + "]");
+    std::vector<std::string> names;
+    for (size_t i = 0; i < eval.size(); ++i) {
+        const std::string at = path + ".eval[" + std::to_string(i) + "]";
+        eval[i].validate(at);
+        for (const auto& n : names) config_require(n != eval[i].data.name, at + ".name", "'" + n + "' names two suites");
+        names.push_back(eval[i].data.name);
+    }
+}
+
+namespace {
+
+const ConfigFields<EvalConfig>& eval_fields() {
+    static const ConfigFields<EvalConfig> f = {
+        field("every", &EvalConfig::every, at_least(0, " (0 = before the first and after the last step only)")),
+        field("show_samples", &EvalConfig::show_samples, at_least(0)),
+    };
+    return f;
+}
+
+const ConfigFields<DemoDataConfig>& demo_data_fields() {
+    static const ConfigFields<DemoDataConfig> f = {
+        field("dir", &DemoDataConfig::dir, non_empty("expected a directory")),
+        field("train_prompts", &DemoDataConfig::train_prompts, at_least(1)),
+        field("seed", &DemoDataConfig::seed),
+        field("heldout_hops", &DemoDataConfig::heldout_hops, each(in_range(1, 8), "each hop count must be in 1..8")),
+        field("heldout_max_prompts", &DemoDataConfig::heldout_max_prompts, at_least(1)),
+    };
+    return f;
+}
+
+}  // namespace
+
 EvalConfig EvalConfig::from_json(ConfigReader r) {
     EvalConfig c;
-    r.read("every", c.every)
-        .read("hops", c.hops)
-        .read("max_prompts", c.max_prompts)
-        .read("temperature", c.temperature)
-        .read("show_samples", c.show_samples);
+    read_fields(eval_fields(), r, c);
     r.finish();
     return c;
 }
 
 Json EvalConfig::to_json() const {
-    return {{"every", every}, {"hops", hops}, {"max_prompts", max_prompts}, {"temperature", temperature}, {"show_samples", show_samples}};
+    Json j = Json::object();
+    write_fields(eval_fields(), *this, j);
+    return j;
 }
 
-void EvalConfig::validate(const std::string& path) const {
-    config_require(every >= 1, path + ".every", "expected >= 1");
-    config_require(!hops.empty(), path + ".hops", "expected a non-empty list");
-    for (int k : hops) config_require(k >= 1 && k <= 8, path + ".hops", "each hop count must be in 1..8");
-    config_require(max_prompts >= 1, path + ".max_prompts", "expected >= 1");
-    config_require(temperature >= 0, path + ".temperature", "expected >= 0 (0 = greedy)");
-    config_require(show_samples >= 0, path + ".show_samples", "expected >= 0");
+void EvalConfig::validate(const std::string& path) const { check_fields(eval_fields(), *this, path); }
+
+DemoDataConfig DemoDataConfig::from_json(ConfigReader r) {
+    DemoDataConfig c;
+    read_fields(demo_data_fields(), r, c);
+    r.finish();
+    return c;
 }
+
+Json DemoDataConfig::to_json() const {
+    Json j = Json::object();
+    write_fields(demo_data_fields(), *this, j);
+    return j;
+}
+
+void DemoDataConfig::validate(const std::string& path) const { check_fields(demo_data_fields(), *this, path); }
 
 ExperimentConfig ExperimentConfig::from_json(const Json& j) {
     ExperimentConfig c;
     ConfigReader r(j, "");
-    r.read("run_dir", c.run_dir)
-        .read("base_checkpoint", c.base_checkpoint)
+    r.read("description", c.description)
+        .read("run_dir", c.run_dir)
         .read("threads", c.threads)
         .read("seed", c.seed)
+        .read("dtype", c.dtype)
         .read("prompt_template", c.prompt_template)
-        .read("dtype", c.dtype);
-    c.task = datasets::PointerChaseConfig::from_json(r.child("task"));
-    c.corpus = datasets::PretrainCorpusConfig::from_json(r.child("corpus"));
-    c.model = policy::TransformerConfig::from_json(r.child("model"));
-    c.pretrain = rl::PretrainConfig::from_json(r.child("pretrain"));
+        .read("system_prompt", c.system_prompt);
+    r.child("model");  // marks the key known; read below with its own rules
+    c.model = ModelSourceConfig::from_json(j.is_object() && j.contains("model") ? j["model"] : Json(), "model");
+    c.data = DataConfig::from_json(r.child("data"));
     c.rl = rl::GrpoConfig::from_json(r.child("rl"));
     c.eval = EvalConfig::from_json(r.child("eval"));
+    for (const char* demo : {"task", "corpus", "pretrain", "demo_data"}) c.has_demo = c.has_demo || (j.is_object() && j.contains(demo));
+    c.task = datasets::PointerChaseConfig::from_json(r.child("task"));
+    c.corpus = datasets::PretrainCorpusConfig::from_json(r.child("corpus"));
+    r.child("pretrain");
+    const Json pretrain = j.is_object() && j.contains("pretrain") ? j["pretrain"] : Json::object();
+    c.pretrain = rl::PretrainConfig::from_json(ConfigReader(without(pretrain, {"model"}), "pretrain"));
+    c.pretrain_model = policy::TransformerConfig::from_json(
+        ConfigReader(pretrain.is_object() && pretrain.contains("model") ? pretrain["model"] : Json::object(), "pretrain.model"));
+    c.demo_data = DemoDataConfig::from_json(r.child("demo_data"));
     r.finish();
     return c;
 }
 
 Json ExperimentConfig::to_json() const {
-    return {{"run_dir", run_dir},
-            {"base_checkpoint", base_checkpoint},
-            {"threads", threads},
-            {"seed", seed},
-            {"prompt_template", prompt_template},
-            {"dtype", dtype},
-            {"task", task.to_json()},
-            {"corpus", corpus.to_json()},
-            {"model", model.to_json()},
-            {"pretrain", pretrain.to_json()},
-            {"rl", rl.to_json()},
-            {"eval", eval.to_json()}};
+    Json j = {{"description", description}, {"run_dir", run_dir},       {"threads", threads},   {"seed", seed},           {"dtype", dtype},
+              {"model", model.to_json()}, {"prompt_template", prompt_template},         {"system_prompt", system_prompt},
+              {"data", data.to_json()},   {"rl", rl.to_json()},   {"eval", eval.to_json()}};
+    if (has_demo) {
+        Json p = pretrain.to_json();
+        p["model"] = pretrain_model.to_json();
+        j.update({{"task", task.to_json()}, {"corpus", corpus.to_json()}, {"pretrain", p}, {"demo_data", demo_data.to_json()}});
+    }
+    return j;
 }
 
 void ExperimentConfig::validate() const {
     config_require(!run_dir.empty(), "run_dir", "expected a directory path");
-    config_require(!base_checkpoint.empty(), "base_checkpoint", "expected a directory path");
     config_require(threads >= 0, "threads", "expected >= 0 (0 = default)");
-    datasets::prompt_template(prompt_template);  // throws listing the valid names
     config_require_one_of(dtype, {"auto", "float32", "bfloat16", "float16"}, "dtype");
-    task.validate("task");
-    corpus.validate("corpus");
     model.validate("model");
-    pretrain.validate("pretrain");
+    if (prompt_template != "chat") datasets::prompt_template(prompt_template);  // throws listing the valid names
+    config_require(system_prompt.empty() || prompt_template == "chat", "system_prompt",
+                   "only prompt_template \"chat\" takes a system prompt");
+    data.validate("data");
     rl.validate("rl");
     eval.validate("eval");
+    if (has_demo) {
+        task.validate("task");
+        corpus.validate("corpus");
+        pretrain.validate("pretrain");
+        pretrain_model.validate("pretrain.model");
+        demo_data.validate("demo_data");
+    }
 }
 
 ExperimentConfig load_experiment(const std::string& path, const std::vector<std::string>& overrides) {

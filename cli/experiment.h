@@ -1,46 +1,90 @@
-// One experiment = one JSON file: the task, the pretraining corpus, the model, pretraining, GRPO and
-// evaluation settings of a tiny R1-Zero run. Strict: unknown keys are errors naming their path.
+// One experiment = one JSON file: the model (a Hugging Face checkpoint directory, or an architecture to build
+// from scratch), the prompt template, the training and evaluation data, and the GRPO settings. The tiny
+// demo's pretraining blocks (task, corpus, pretrain, demo_data) are read by `aha pretrain` and `aha data`
+// only; the trainer knows no task. Strict: unknown keys are errors naming their path.
 #pragma once
 
 #include <string>
 #include <vector>
 
 #include "core/config.h"
+#include "datasets/data_source.h"
 #include "datasets/pointer_chase.h"
 #include "datasets/pretrain_corpus.h"
 #include "policy/transformer.h"
+#include "rl/evaluate.h"
 #include "rl/grpo.h"
 #include "rl/pretrain.h"
 
 namespace aha::cli {
 
+// "model": {"path": DIR, "tokenizer"?: PATH} loads a checkpoint; {architecture keys..., "tokenizer": PATH}
+// builds a fresh model (seeded by "seed") whose vocabulary is the tokenizer's.
+struct ModelSourceConfig {
+    std::string path;       // a Hugging Face checkpoint directory (config.json, safetensors, tokenizer files)
+    std::string tokenizer;  // a tokenizer.json, or a directory holding one (with its tokenizer_config.json)
+    bool from_scratch = false;
+    policy::TransformerConfig architecture;  // when from_scratch (vocab_size comes from the tokenizer)
+
+    static ModelSourceConfig from_json(const Json& j, const std::string& path);
+    Json to_json() const;
+    void validate(const std::string& path) const;
+};
+
+struct DataConfig {
+    std::vector<datasets::DataSourceConfig> train;  // mixed by weight
+    std::vector<rl::EvalSuiteConfig> eval;          // run at step 0, every eval.every steps and at the end
+
+    static DataConfig from_json(ConfigReader r);
+    Json to_json() const;
+    void validate(const std::string& path) const;
+};
+
 struct EvalConfig {
-    int every = 25;                  // evaluate every N RL steps (and before the first, after the last)
-    std::vector<int> hops = {2, 3};  // held-out cells; the first is the headline number
-    int max_prompts = 208;           // per cell (a fixed seeded subset when the cell is larger)
-    double temperature = 0.0;        // 0 = greedy
-    int show_samples = 3;            // completions printed before/after (the first prompts, not picked)
+    int every = 25;        // evaluate every N RL steps (and before the first, after the last); 0 = only then
+    int show_samples = 3;  // first-suite completions printed before/after (the first prompts, not picked)
 
     static EvalConfig from_json(ConfigReader r);
     Json to_json() const;
     void validate(const std::string& path) const;
 };
 
+// `aha data`: the demo's prompts written as dataset files (train.jsonl, heldout_<k>hop.jsonl) in `dir`.
+struct DemoDataConfig {
+    std::string dir = "runs/cache/tiny_data";
+    int train_prompts = 20000;        // draws from the task's training distribution (repeats allowed)
+    int64_t seed = 1;                 // of those draws (the run's seed shuffles the stream over them)
+    std::vector<int> heldout_hops = {2, 3};
+    int heldout_max_prompts = 208;    // per hop count (a fixed seeded subset when there are more)
+
+    static DemoDataConfig from_json(ConfigReader r);
+    Json to_json() const;
+    void validate(const std::string& path) const;
+};
+
 struct ExperimentConfig {
-    std::string run_dir = "runs/tiny_r1_zero";
-    std::string base_checkpoint = "runs/cache/tiny_base";  // written by `aha pretrain`, read by `aha train`
-    int threads = 0;                                        // 0 = LibTorch's default
-    int64_t seed = 1;                                       // model init and RL prompt order
-    std::string prompt_template = "tiny_r1_zero";
-    // The policy's weights dtype for RL and eval: auto (as stored), float32, bfloat16 or float16. Low
-    // precision trains with fp32 master weights.
+    std::string description;  // free text: what the run is, where its settings come from (recipes)
+    std::string run_dir = "runs/experiment";
+    int threads = 0;     // 0 = LibTorch's default
+    int64_t seed = 1;    // a fresh model's init and the data stream's shuffle
+    // The policy's weights dtype: auto (as stored), float32, bfloat16 or float16; low precision trains with
+    // fp32 master weights.
     std::string dtype = "auto";
-    datasets::PointerChaseConfig task;
-    datasets::PretrainCorpusConfig corpus;
-    policy::TransformerConfig model;  // vocab_size is set from the tokenizer
-    rl::PretrainConfig pretrain;
+    ModelSourceConfig model;
+    // "chat" (the checkpoint's own chat template), a named template (datasets/prompt_template.h) or a
+    // template string with {prompt}; system_prompt only with "chat".
+    std::string prompt_template = "chat";
+    std::string system_prompt;
+    DataConfig data;
     rl::GrpoConfig rl;
     EvalConfig eval;
+    // The tiny demo's base model (aha pretrain writes model.path) and its data files (aha data).
+    bool has_demo = false;  // any of the four blocks given
+    datasets::PointerChaseConfig task;
+    datasets::PretrainCorpusConfig corpus;
+    rl::PretrainConfig pretrain;
+    policy::TransformerConfig pretrain_model;  // pretrain.model
+    DemoDataConfig demo_data;
 
     static ExperimentConfig from_json(const Json& j);
     Json to_json() const;

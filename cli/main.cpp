@@ -25,9 +25,10 @@ const char* kUsage =
     "usage: aha <command> [options]\n"
     "\n"
     "commands:\n"
-    "  pretrain CONFIG [--set key=value]... [--force]   pretrain the tiny base model (cached by settings)\n"
-    "  train CONFIG [--set key=value]...                GRPO from the base checkpoint\n"
-    "  eval CONFIG [--checkpoint DIR] [--set key=value]...  evaluate on the held-out prompts\n"
+    "  train CONFIG [--set key=value]...                GRPO on model.path with data.train (any checkpoint, any data)\n"
+    "  eval [CONFIG] [--model DIR] [--data SUITE]...    evaluate a checkpoint: accuracy, pass@k, maj@k\n"
+    "  pretrain CONFIG [--set key=value]... [--force]   pretrain the tiny demo's base model (cached by settings)\n"
+    "  data CONFIG [--set key=value]...                 write the tiny demo's prompts as dataset files\n"
     "  export CHECKPOINT --out DIR [--dtype D] [--max-shard-size S]  write a Hugging Face model directory\n"
     "  generate --model DIR --prompts FILE.jsonl [options]  sample completions, one JSON line each\n"
     "  tokenize --tokenizer PATH [--jsonl] [--add-special-tokens] [--decode [--skip-special-tokens]]\n"
@@ -39,20 +40,41 @@ const char* kUsage =
 
 const char* kPretrainHelp =
     "usage: aha pretrain CONFIG [--set key=value]... [--force]\n"
-    "Pretrains a base model on the task's corpus (single-hop facts and one-hop questions, never a multi-hop\n"
-    "chain) and saves it to base_checkpoint. Skipped when a checkpoint made with the same settings exists.\n"
+    "The tiny demo: pretrains a base model (pretrain.model) on the task's corpus (single-hop facts and one-hop\n"
+    "questions, never a multi-hop chain) and saves it to model.path with a standard tokenizer.json. Skipped when\n"
+    "a checkpoint made with the same settings exists.\n"
     "  --set key=value   override any config key, e.g. --set pretrain.steps=500\n"
     "  --force           pretrain again even if a matching checkpoint exists\n";
 
+const char* kDataHelp =
+    "usage: aha data CONFIG [--set key=value]...\n"
+    "The tiny demo: writes the task's prompts to demo_data.dir as dataset files (train.jsonl and\n"
+    "heldout_<k>hop.jsonl, lines {\"prompt\", \"answer\", \"hops\"}), which the demo config's data reads.\n";
+
 const char* kTrainHelp =
     "usage: aha train CONFIG [--set key=value]...\n"
-    "Runs GRPO from base_checkpoint with verifier rewards only. Writes to run_dir: config.json (resolved),\n"
-    "metrics.jsonl (one JSON object per step), summary.json, chart.svg and checkpoint/.\n"
+    "Runs GRPO from model.path (a Hugging Face checkpoint directory) on data.train, with verifier rewards only,\n"
+    "evaluating data.eval at step 0, every eval.every steps and at the end. Writes to run_dir: config.json\n"
+    "(resolved), metrics.jsonl (one JSON object per step), samples.jsonl (one group per step: the prompt as the\n"
+    "policy saw it, completions, rewards, verdicts), eval.jsonl (one line per suite and evaluation),\n"
+    "eval_samples.jsonl (every evaluation sample), summary.json, chart.svg and checkpoint/ (a Hugging Face\n"
+    "directory). See README, \"Fine-tune open weights\", for the config keys.\n"
     "  --set key=value   override any config key, e.g. --set rl.loss.aggregation=token_mean\n";
 
 const char* kEvalHelp =
-    "usage: aha eval CONFIG [--checkpoint DIR] [--set key=value]...\n"
-    "Evaluates a checkpoint (default: base_checkpoint) on the held-out prompts; prints JSON.\n";
+    "usage: aha eval [CONFIG] [--model DIR] [--data PRESET|FILE]... [options]\n"
+    "Evaluates a checkpoint on suites (the config's data.eval, or --data: a preset such as math500, aime24,\n"
+    "gsm8k_test, or a .jsonl/.parquet file in verl's layout) without training; prints a table and one JSON line\n"
+    "of metrics per suite (accuracy = mean@n, pass@k, maj@k for k up to n, lengths, truncation).\n"
+    "  --model DIR              the checkpoint (default: the config's model.path)\n"
+    "  --data SUITE             repeatable; replaces the config's suites\n"
+    "  --n N                    samples per prompt (needs --temperature > 0 when N > 1)\n"
+    "  --temperature T          0 = greedy\n"
+    "  --max-new-tokens N       --max-prompts N (a fixed subset)\n"
+    "  --prompt-template NAME   chat (default), a named template, or a string with {prompt}\n"
+    "  --system-prompt TEXT     with the chat template\n"
+    "  --dtype D  --threads N   --out DIR (writes eval.jsonl and eval_samples.jsonl there)\n"
+    "  --set key=value          override a key of CONFIG\n";
 
 const char* kExportHelp =
     "usage: aha export CHECKPOINT --out DIR [--dtype auto|float32|bfloat16|float16] [--max-shard-size 5GB]\n"
@@ -97,9 +119,10 @@ const char* kGenerateHelp =
     "  --block-size N              positions per KV block (16)\n";
 
 struct Args {
-    std::string command, config, checkpoint, out, dtype = "auto", max_shard_size = "5GB", tokenizer;
+    std::string command, config, out, dtype = "auto", max_shard_size = "5GB", tokenizer;
     bool jsonl = false, add_special_tokens = false, decode = false, skip_special_tokens = false;
     aha::cli::GenerateOptions gen;
+    aha::cli::EvalOptions eval;
     std::vector<std::string> overrides;
     bool force = false, help = false;
 };
@@ -130,9 +153,27 @@ bool parse_generate_flag(const std::string& arg, Value&& value, aha::cli::Genera
     return true;
 }
 
+// One `aha eval` flag; false when `arg` is not one of them.
+template <typename Value>
+bool parse_eval_flag(const std::string& arg, Value&& value, aha::cli::EvalOptions& e) {
+    if (arg == "--model") e.model = value("--model");
+    else if (arg == "--data") e.data.push_back(value("--data"));
+    else if (arg == "--n") e.n = to_int(arg, value("--n"));
+    else if (arg == "--temperature") e.temperature = to_number(arg, value("--temperature"));
+    else if (arg == "--max-new-tokens") e.max_new_tokens = to_int(arg, value("--max-new-tokens"));
+    else if (arg == "--max-prompts") e.max_prompts = to_int(arg, value("--max-prompts"));
+    else if (arg == "--prompt-template") e.prompt_template = value("--prompt-template");
+    else if (arg == "--system-prompt") e.system_prompt = value("--system-prompt");
+    else if (arg == "--dtype") e.dtype = value("--dtype");
+    else if (arg == "--threads") e.threads = to_int(arg, value("--threads"));
+    else if (arg == "--out") e.out = value("--out");
+    else return false;
+    return true;
+}
+
 Args parse(int argc, char** argv) {
     Args a;
-    if (argc < 2) throw aha::ConfigError("missing command", "commands: pretrain, train, eval, export, generate, tokenize, verify (aha --help)");
+    if (argc < 2) throw aha::ConfigError("missing command", "commands: train, eval, pretrain, data, export, generate, tokenize, verify (aha --help)");
     a.command = argv[1];
     for (int i = 2; i < argc; ++i) {
         std::string arg = argv[i];
@@ -146,8 +187,7 @@ Args parse(int argc, char** argv) {
             a.overrides.push_back(value("--set"));
         } else if (arg.rfind("--set=", 0) == 0) {
             a.overrides.push_back(arg.substr(6));
-        } else if (arg == "--checkpoint" && a.command == "eval") {
-            a.checkpoint = value("--checkpoint");
+        } else if (a.command == "eval" && parse_eval_flag(arg, value, a.eval)) {
         } else if (arg == "--out" && a.command == "export") {
             a.out = value("--out");
         } else if (arg == "--dtype" && a.command == "export") {
@@ -185,13 +225,14 @@ int run(int argc, char** argv) {
     }
     Args a = parse(argc, argv);
     const char* help = a.command == "pretrain" ? kPretrainHelp
+                       : a.command == "data"   ? kDataHelp
                        : a.command == "train"  ? kTrainHelp
                        : a.command == "eval"   ? kEvalHelp
                        : a.command == "export" ? kExportHelp
                        : a.command == "tokenize" ? kTokenizeHelp
                        : a.command == "generate" ? kGenerateHelp
                                                : nullptr;
-    if (!help) throw aha::ConfigError("unknown command '" + a.command + "'", "commands: pretrain, train, eval, export, generate, tokenize, verify (aha --help)");
+    if (!help) throw aha::ConfigError("unknown command '" + a.command + "'", "commands: train, eval, pretrain, data, export, generate, tokenize, verify (aha --help)");
     if (a.help) {
         std::fputs(help, stdout);
         return 0;
@@ -220,11 +261,17 @@ int run(int argc, char** argv) {
         std::printf("exported %s -> %s\n", a.config.c_str(), a.out.c_str());
         return 0;
     }
+    if (a.command == "eval") {
+        a.eval.config = a.config;
+        a.eval.overrides = a.overrides;
+        if (!a.eval.dtype.empty()) aha::policy::parse_dtype(a.eval.dtype, "--dtype");
+        return aha::cli::run_eval(a.eval);
+    }
     if (a.config.empty()) throw aha::ConfigError("missing CONFIG", "see aha " + a.command + " --help");
     aha::cli::ExperimentConfig config = aha::cli::load_experiment(a.config, a.overrides);
     if (a.command == "pretrain") return aha::cli::run_pretrain(config, a.force);
-    if (a.command == "train") return aha::cli::run_train(config);
-    return aha::cli::run_eval(config, a.checkpoint);
+    if (a.command == "data") return aha::cli::run_data(config);
+    return aha::cli::run_train(config);
 }
 
 }  // namespace

@@ -272,6 +272,15 @@ void apply_override(Json& root, const std::string& assignment) {
     std::vector<std::string> parts = split(key, '.');
     for (size_t i = 0; i < parts.size(); ++i) {
         if (parts[i].empty()) throw ConfigError("--set " + assignment + ": empty key component");
+        if (node->is_array()) {  // data.train.0.path: an element of a list, by 0-based index
+            const std::string at = join({parts.begin(), parts.begin() + static_cast<std::ptrdiff_t>(i)}, ".");
+            if (parts[i].find_first_not_of("0123456789") != std::string::npos || std::stoul(parts[i]) >= node->size()) {
+                throw ConfigError("--set " + key + ": " + at + " is a list of " + std::to_string(node->size()) +
+                                  " items; expected an index 0.." + std::to_string(static_cast<int>(node->size()) - 1));
+            }
+            node = &(*node)[std::stoul(parts[i])];
+            continue;
+        }
         if (node->is_null()) *node = Json::object();
         if (!node->is_object()) {
             throw ConfigError("--set " + key + ": " + join({parts.begin(), parts.begin() + i}, ".") +

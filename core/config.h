@@ -74,7 +74,8 @@ Json load_config_file(const std::string& path);
 void merge_patch(Json& target, const Json& patch);
 
 // Applies one "--set a.b.c=value" override: value is parsed as JSON when it is valid JSON, else taken as a
-// string. Intermediate objects are created; unknown keys are caught later by the component's from_json.
+// string. Intermediate objects are created; a number after a list picks its element (data.train.0.path);
+// unknown keys are caught later by the component's from_json.
 void apply_override(Json& root, const std::string& assignment);
 
 }  // namespace aha

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "core/config_fields.h"
 #include "core/files.h"
 #include "core/strings.h"
 #include "datasets/rows.h"
@@ -253,6 +254,39 @@ DataSourceConfig DataSourceConfig::from_json(ConfigReader r) {
     return c;
 }
 
+namespace {
+
+std::vector<std::string> answer_format_names() {
+    std::vector<std::string> names;
+    for (const auto& f : answer_formats()) names.push_back(f.name);
+    return names;
+}
+
+// Every key but "preset", which is read first (its settings are the defaults of the others).
+const ConfigFields<DataSourceConfig>& source_fields() {
+    static const ConfigFields<DataSourceConfig> f = {
+        field("name", &DataSourceConfig::name),
+        field("path", &DataSourceConfig::path,
+              non_empty("expected \"path\" (a .jsonl, .json or .parquet file) or \"preset\" (one of " +
+                        join(data_source_preset_names()) + ")")),
+        field("format", &DataSourceConfig::format, one_of(row_format_names())),
+        field("prompt_key", &DataSourceConfig::prompt_key),
+        field("prompt_format", &DataSourceConfig::prompt_format),
+        field("answer_key", &DataSourceConfig::answer_key, non_empty("expected a field name")),
+        field("answer_format", &DataSourceConfig::answer_format, one_of(answer_format_names())),
+        field("reward", &DataSourceConfig::reward),
+        field("weight", &DataSourceConfig::weight, greater_than(0.0)),
+        field("max_prompt_tokens", &DataSourceConfig::max_prompt_tokens, at_least(0, " (0 = no limit)")),
+        field("rows", &DataSourceConfig::rows, ValueCheck<std::vector<int>>([](const std::vector<int>& v) {
+                  return v.empty() || (v.size() == 2 && v[0] >= 1 && v[1] >= v[0]) ? ""
+                                                                                  : "expected [first, last] with 1 <= first <= last";
+              })),
+    };
+    return f;
+}
+
+}  // namespace
+
 DataSourceConfig DataSourceConfig::read(ConfigReader& r) {
     DataSourceConfig c;
     std::string preset_name;
@@ -265,41 +299,22 @@ DataSourceConfig DataSourceConfig::read(ConfigReader& r) {
         c.preset = preset_name;
     }
     const std::string preset_path = c.path;
-    r.read("name", c.name)
-        .read("path", c.path)
-        .read("format", c.format)
-        .read("prompt_key", c.prompt_key)
-        .read("prompt_format", c.prompt_format)
-        .read("answer_key", c.answer_key)
-        .read("answer_format", c.answer_format)
-        .read("reward", c.reward)
-        .read("weight", c.weight)
-        .read("max_prompt_tokens", c.max_prompt_tokens)
-        .read("rows", c.rows);
+    read_fields(source_fields(), r, c);
     if (!c.preset.empty() && c.path == preset_path) c.path = data_directory() + "/" + c.path;
     if (c.name.empty()) c.name = stem(c.path);
     return c;
 }
 
 Json DataSourceConfig::to_json() const {
-    return {{"name", name}, {"preset", preset}, {"path", path}, {"format", format}, {"prompt_key", prompt_key},
-            {"prompt_format", prompt_format}, {"answer_key", answer_key}, {"answer_format", answer_format},
-            {"reward", reward}, {"weight", weight}, {"max_prompt_tokens", max_prompt_tokens}, {"rows", rows}};
+    Json j = {{"preset", preset}};
+    write_fields(source_fields(), *this, j);
+    return j;
 }
 
-void DataSourceConfig::validate(const std::string& path_key) const {
-    config_require(!path.empty(), path_key, "expected \"path\" (a .jsonl, .json or .parquet file) or \"preset\" (one of " +
-                                                join(data_source_preset_names()) + ")");
-    resolve_row_format(path, format, path_key + ".format");
-    config_require(!prompt_key.empty() || !prompt_format.empty(), path_key + ".prompt_key", "expected a field name");
-    config_require(!answer_key.empty(), path_key + ".answer_key", "expected a field name");
-    std::vector<std::string> names;
-    for (const auto& f : answer_formats()) names.push_back(f.name);
-    config_require_one_of(answer_format, names, path_key + ".answer_format");
-    config_require(weight > 0, path_key + ".weight", "expected > 0");
-    config_require(max_prompt_tokens >= 0, path_key + ".max_prompt_tokens", "expected >= 0 (0 = no limit)");
-    config_require(rows.empty() || (rows.size() == 2 && rows[0] >= 1 && rows[1] >= rows[0]), path_key + ".rows",
-                   "expected [first, last] with 1 <= first <= last");
+void DataSourceConfig::validate(const std::string& key) const {
+    check_fields(source_fields(), *this, key);
+    resolve_row_format(path, format, key + ".format");
+    config_require(!prompt_key.empty() || !prompt_format.empty(), key + ".prompt_key", "expected a field name (or a prompt_format)");
 }
 
 std::vector<Example> load_examples(const DataSourceConfig& source) {

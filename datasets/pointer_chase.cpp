@@ -3,37 +3,47 @@
 
 #include <algorithm>
 
+#include "core/config_fields.h"
+
 namespace aha::datasets {
+
+namespace {
+
+const ConfigFields<PointerChaseConfig>& task_fields() {
+    static const ConfigFields<PointerChaseConfig> f = {
+        field("num_symbols", &PointerChaseConfig::num_symbols, in_range(2, 52)),
+        field("num_functions", &PointerChaseConfig::num_functions, in_range(1, 9)),
+        field("heldout_starts", &PointerChaseConfig::heldout_starts, at_least(1)),
+        field("seed", &PointerChaseConfig::seed),
+        field("train_hops", &PointerChaseConfig::train_hops, ValueCheck<std::vector<int>>([](const std::vector<int>& hops) {
+                  if (hops.empty()) return "expected a non-empty list";
+                  for (int k : hops) {
+                      if (k < 1 || k > 16) return "each hop count must be in 1..16";
+                  }
+                  return "";
+              })),
+    };
+    return f;
+}
+
+}  // namespace
 
 PointerChaseConfig PointerChaseConfig::from_json(ConfigReader r) {
     PointerChaseConfig c;
-    r.read("num_symbols", c.num_symbols)
-        .read("num_functions", c.num_functions)
-        .read("heldout_starts", c.heldout_starts)
-        .read("seed", c.seed)
-        .read("train_hops", c.train_hops);
+    read_fields(task_fields(), r, c);
     r.finish();
     return c;
 }
 
 Json PointerChaseConfig::to_json() const {
-    return {{"num_symbols", num_symbols},
-            {"num_functions", num_functions},
-            {"heldout_starts", heldout_starts},
-            {"seed", seed},
-            {"train_hops", train_hops}};
+    Json j = Json::object();
+    write_fields(task_fields(), *this, j);
+    return j;
 }
 
 void PointerChaseConfig::validate(const std::string& path) const {
-    config_require(num_symbols >= 2 && num_symbols <= 52, path + ".num_symbols", "expected 2..52");
-    config_require(num_functions >= 1 && num_functions <= 9, path + ".num_functions", "expected 1..9");
-    config_require(heldout_starts >= 1 && heldout_starts < num_symbols,
-                   path + ".heldout_starts",
-                   "expected 1..num_symbols-1");
-    config_require(!train_hops.empty(), path + ".train_hops", "expected a non-empty list");
-    for (int k : train_hops) {
-        config_require(k >= 1 && k <= 16, path + ".train_hops", "each hop count must be in 1..16");
-    }
+    check_fields(task_fields(), *this, path);
+    config_require(heldout_starts < num_symbols, path + ".heldout_starts", "expected 1..num_symbols-1");
 }
 
 PointerChaseTask::PointerChaseTask(const PointerChaseConfig& config) : config_(config) {

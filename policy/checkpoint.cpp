@@ -250,6 +250,10 @@ void export_checkpoint(const std::string& src, const std::string& out, const std
     if (src == out) throw ConfigError("export: --out must differ from the source directory " + src);
     CausalLM model = load_model(src, dtype);
     save_hf_model(out, model, max_shard_bytes);
+    copy_text_side(src, out);
+}
+
+void copy_text_side(const std::string& src, const std::string& out) {
     for (const char* side : {"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "generation_config.json",
                              "vocab.json", "merges.txt", "aha_tokenizer.json", "chat_template.jinja"}) {
         const std::string from = src + "/" + side;

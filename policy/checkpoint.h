@@ -54,6 +54,10 @@ void export_checkpoint(const std::string& src,
                        const std::string& dtype = "auto",
                        int64_t max_shard_bytes = kDefaultMaxShardBytes);
 
+// Copies the tokenizer and generation files that exist in `src` (tokenizer.json, tokenizer_config.json,
+// special_tokens_map.json, generation_config.json, vocab.json, merges.txt, chat_template.jinja) into `out`.
+void copy_text_side(const std::string& src, const std::string& out);
+
 // "5GB", "500MB", "40KB", or a plain byte count.
 int64_t parse_byte_size(const std::string& text, const std::string& where);
 

@@ -3,16 +3,32 @@
 
 #include <algorithm>
 #include <atomic>
+#include <map>
 #include <mutex>
 #include <thread>
 
+#include "core/strings.h"
 #include "rl/reward_shaping.h"
 
 namespace aha::rl {
 
 RewardFn named_reward(const verifiers::RewardConfig& config) {
-    return [config](const std::string& completion, const std::string& expected) {
-        return verifiers::score_completion(config, completion, expected);
+    // One config per catalogue name, made before any scoring thread starts: an item's own reward (its data
+    // source's) swaps the name and keeps every other setting (format weight, verdict rewards, math, code).
+    auto by_name = std::make_shared<std::map<std::string, verifiers::RewardConfig>>();
+    for (const auto& name : verifiers::reward_names()) {
+        verifiers::RewardConfig c = config;
+        c.name = name;
+        (*by_name)[name] = c;
+    }
+    return [config, by_name](const std::string& completion, const PromptItem& item) {
+        if (item.reward.empty() || item.reward == config.name) return verifiers::score_completion(config, completion, item.answer);
+        auto it = by_name->find(item.reward);
+        if (it == by_name->end()) {
+            throw ConfigError("reward '" + item.reward + "' of data source '" + item.source + "': unknown; valid names: " +
+                              join(verifiers::reward_names()));
+        }
+        return verifiers::score_completion(it->second, completion, item.answer);
     };
 }
 
@@ -74,6 +90,7 @@ ScoredRollout sample_and_score(rollout::Engine& engine,
     Stopwatch clock;
     ScoredRollout s;
     s.rollout = rollout::run_to_rollout(engine, group_requests(text, items, group_size, sampling), text.pad_id);
+    s.items = items;
     s.seconds_rollout = clock.seconds();
     clock.reset();
     const int64_t n = s.rollout.size();
@@ -86,7 +103,7 @@ ScoredRollout sample_and_score(rollout::Engine& engine,
     }
     s.results.resize(static_cast<size_t>(n));
     parallel_for(n, reward_workers, [&](int64_t i) {
-        s.results[static_cast<size_t>(i)] = reward(s.completions[static_cast<size_t>(i)], items[i / group_size].answer);
+        s.results[static_cast<size_t>(i)] = reward(s.completions[static_cast<size_t>(i)], items[static_cast<size_t>(i / group_size)]);
     });
     s.rewards = torch::zeros({n}, torch::kFloat32);
     auto rewards = s.rewards.accessor<float, 1>();
@@ -125,8 +142,8 @@ rollout::Rollout concat_rollouts(const std::vector<rollout::Rollout>& parts, int
     return out;
 }
 
-// The rows `rows` (ascending) of a scored rollout.
-ScoredRollout select_rows(const ScoredRollout& s, const std::vector<int64_t>& rows) {
+// The rows `rows` (ascending, whole groups of G) of a scored rollout.
+ScoredRollout select_rows(const ScoredRollout& s, const std::vector<int64_t>& rows, int G) {
     auto idx = torch::tensor(rows, torch::kLong);
     ScoredRollout out;
     const auto& r = s.rollout;
@@ -142,6 +159,7 @@ ScoredRollout select_rows(const ScoredRollout& s, const std::vector<int64_t>& ro
     for (int64_t i : rows) {
         out.completions.push_back(s.completions[i]);
         out.results.push_back(s.results[i]);
+        if (i % G == 0) out.items.push_back(s.items[static_cast<size_t>(i / G)]);
     }
     return out;
 }
@@ -180,6 +198,7 @@ ScoredRollout concat_scored(const std::vector<ScoredRollout>& parts, int64_t pad
         shaped.push_back(p.shaped);
         lengths.push_back(p.lengths);
         truncated.push_back(p.truncated);
+        out.items.insert(out.items.end(), p.items.begin(), p.items.end());
         out.completions.insert(out.completions.end(), p.completions.begin(), p.completions.end());
         out.results.insert(out.results.end(), p.results.begin(), p.results.end());
     }
@@ -217,7 +236,7 @@ Collected collect(const CollectInputs& in, const PromptSource& source, const Grp
         }
         std::vector<int64_t> rows = groups_with_spread(s, ds, G, config.prompts_per_step - c.kept_groups);
         c.kept_groups += static_cast<int64_t>(rows.size()) / G;
-        if (!rows.empty()) kept.push_back(select_rows(s, rows));
+        if (!rows.empty()) kept.push_back(select_rows(s, rows, G));
     }
     c.sampled_shaped = torch::cat(shaped);
     c.sampled_lengths = torch::cat(lengths);

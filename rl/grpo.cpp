@@ -40,6 +40,7 @@ StepMetrics GrpoTrainer::step(const PromptSource& next_items, int step) {
     m.step = step;
     const StepSeeds seeds = StepSeeds::of(config_.sampling.seed, step);
     Collected c = collect({*engine_, text_, reward_, reward_workers_}, next_items, config_, seeds);
+    last_kept_ = c.kept;
     sample_metrics(c, config_.group_size, m);
     m.dynamic_sampling_rounds = config_.dynamic_sampling.enabled ? c.rounds : 0;
     m.seconds_rollout = c.seconds_rollout;

@@ -37,6 +37,8 @@ class GrpoTrainer {
     rollout::Engine& engine() { return *engine_; }
     const tokenizer::ModelText& text() const { return text_; }
     Learner& learner() { return learner_; }
+    // What the last step sampled and kept for training (its groups' prompts, completions and verdicts).
+    const ScoredRollout& last_kept() const { return last_kept_; }
 
  private:
     tokenizer::ModelText text_;
@@ -45,6 +47,7 @@ class GrpoTrainer {
     int reward_workers_ = 1;
     Learner learner_;
     std::unique_ptr<rollout::Engine> engine_;
+    ScoredRollout last_kept_;
 };
 
 }  // namespace aha::rl

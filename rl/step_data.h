@@ -6,6 +6,7 @@
 #include <torch/torch.h>
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -15,15 +16,19 @@
 
 namespace aha::rl {
 
-// A prompt with its expected answer, already rendered through the prompt template.
+// A prompt with its expected answer, already rendered through the prompt template, and where it came from.
 struct PromptItem {
     std::string prompt;  // template applied
     std::string answer;  // what the verifier expects
+    std::string reward;  // the reward's name for this prompt (its data source's); "" = the run's rl.reward.name
+    std::string source;  // the data source's name ("" when made in code)
+    std::shared_ptr<const Json> fields;  // the dataset row (null when made in code), for rewards that read it
 };
 
 // Sampled groups with their scores: the G samples of a prompt are consecutive rows.
 struct ScoredRollout {
     rollout::Rollout rollout;
+    std::vector<PromptItem> items;         // one per group: the prompt its G rows answer
     std::vector<std::string> completions;  // decoded text, end token excluded
     std::vector<verifiers::VerifierResult> results;
     torch::Tensor rewards;    // [N] the verifier's
@@ -69,8 +74,8 @@ struct StepMetrics {
     Json to_json() const;
 };
 
-// Scores one decoded completion against the expected answer.
-using RewardFn = std::function<verifiers::VerifierResult(const std::string& completion, const std::string& expected)>;
+// Scores one decoded completion of a prompt (item.answer is what the verifier expects).
+using RewardFn = std::function<verifiers::VerifierResult(const std::string& completion, const PromptItem& item)>;
 
 // Returns the next `count` prompts of the training stream.
 using PromptSource = std::function<std::vector<PromptItem>(int count)>;

@@ -3,6 +3,7 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include "core/random.h"
 #include "rollout/sampling_kernel.h"
 
 namespace aha::rollout {
@@ -199,17 +200,6 @@ torch::Tensor chosen_logprobs(const torch::Tensor& logits, const SamplingParams&
     auto scaled = logits.to(torch::kFloat32) / (params.temperature > 0 ? params.temperature : 1.0);  // [N, V]
     return scaled.gather(-1, tokens.unsqueeze(-1)).squeeze(-1) - scaled.logsumexp(-1);              // [N]
 }
-
-namespace {
-
-uint64_t splitmix64(uint64_t x) {
-    x += 0x9E3779B97F4A7C15ULL;
-    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
-    return x ^ (x >> 31);
-}
-
-}  // namespace
 
 double stream_uniform(uint64_t seed, uint64_t sample, uint64_t step) {
     const uint64_t h = splitmix64(splitmix64(splitmix64(seed) ^ sample) ^ step);

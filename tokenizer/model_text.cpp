@@ -72,6 +72,8 @@ ModelText ModelText::load(const std::string& dir, const std::string& tokenizer_p
     }
     t.tokenizer = std::make_shared<const Tokenizer>(Tokenizer::from_file(tok));
     t.tokenizer_config = read_optional(dir + "/tokenizer_config.json");
+    // transformers >= 4.43 saves the chat template as chat_template.jinja and prefers it to the config's.
+    if (file_exists(dir + "/chat_template.jinja")) t.tokenizer_config["chat_template"] = read_file(dir + "/chat_template.jinja");
     t.bos_token = token_string(t.tokenizer_config, "bos_token");
     t.eos_token = token_string(t.tokenizer_config, "eos_token");
     const Json generation = read_optional(dir + "/generation_config.json");

@@ -19,7 +19,9 @@ struct ModelText {
     std::vector<int> eos_ids;
     int pad_id = 0;  // tokenizer_config's pad_token, else config's pad_token_id, else the first end id
     std::string bos_token, eos_token;  // tokenizer_config.json's strings ("" when absent)
-    Json tokenizer_config;             // tokenizer_config.json as read (an empty object when absent)
+    // tokenizer_config.json as read (an empty object when absent); its chat_template is chat_template.jinja's
+    // when that file exists (transformers' own precedence).
+    Json tokenizer_config;
     std::string source;                // the directory or file it was read from, for messages
 
     // Ids of `text` with no special tokens added (templates write BOS themselves, as TRL and verl

@@ -28,7 +28,7 @@ AutoModelForCausalLM.from_config(AutoConfig.for_model(spec.pop("model_type"), **
 PY
 else
     # A random-init checkpoint of the demo model (one pretraining step is enough to write one).
-    build/cli/aha pretrain examples/tiny_r1_zero.json --set pretrain.steps=1 --set base_checkpoint="$ckpt" \
+    build/cli/aha pretrain examples/tiny_r1_zero.json --set pretrain.steps=1 --set model.path="$ckpt" \
         --set threads="$THREADS" >/dev/null 2>&1
 fi
 aha=$(/usr/bin/time -f '%M' -o "$ckpt/aha.rss" build/cli/aha_bench_rollout "$ckpt" $PROMPT_LEN "$PROMPTS" "$N" "$NEW" "$THREADS" $REPEATS "$DTYPE")

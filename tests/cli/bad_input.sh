@@ -7,15 +7,18 @@ here=$(cd "$(dirname "$0")/../.." && pwd)
 config=$here/examples/tiny_r1_zero.json
 tmp=$(mktemp -d)
 trap 'chmod -R u+w "$tmp"; rm -rf "$tmp"' EXIT
+cd "$tmp"  # the demo config's data paths (runs/cache/tiny_data/...) are relative: they land here
 failures=0
 
-# expect_error DESCRIPTION EXPECTED_SUBSTRING COMMAND...
+# expect_error DESCRIPTION EXPECTED_SUBSTRING COMMAND...: the output, progress lines aside, is the error line and at
+# most a hint line
 expect_error() {
     local what=$1 want=$2
     shift 2
     local out rc
     out=$("$@" 2>&1)
     rc=$?
+    out=$(grep -v '^\[aha ' <<<"$out")  # progress lines ("[aha  0.1s] ...") are not errors
     if [ $rc -eq 0 ]; then
         echo "FAIL $what: exit 0"; failures=$((failures + 1)); return
     fi
@@ -63,23 +66,48 @@ expect_error "verify without input" "expected --jsonl FILE, or both --gold and -
 printf '{\n  "rl": {\n    "steps": 3,\n  }\n}\n' > "$tmp/bad.json"
 expect_error "JSON syntax error" "$tmp/bad.json:4:" "$AHA" train "$tmp/bad.json"
 expect_error "missing base checkpoint" "no checkpoint there" \
-    "$AHA" train "$config" --set base_checkpoint="$tmp/no_base" --set run_dir="$tmp/run"
+    "$AHA" train "$config" --set model.path="$tmp/no_base" --set run_dir="$tmp/run"
 # A real (one-step) base checkpoint, so that the run directory is what fails.
-"$AHA" pretrain "$config" --set pretrain.steps=1 --set base_checkpoint="$tmp/base" --set threads=1 >/dev/null 2>&1 \
+"$AHA" pretrain "$config" --set pretrain.steps=1 --set model.path="$tmp/base" --set threads=1 >/dev/null 2>&1 \
     || { echo "FAIL: one-step pretrain"; failures=$((failures + 1)); }
+"$AHA" data "$config" --set demo_data.train_prompts=50 >/dev/null 2>&1 || { echo "FAIL: aha data"; failures=$((failures + 1)); }
 mkdir -p "$tmp/ro" && chmod a-w "$tmp/ro"
 if [ "$(id -u)" -ne 0 ]; then
     expect_error "unwritable run dir" "$tmp/ro/run" \
-        "$AHA" train "$config" --set run_dir="$tmp/ro/run" --set base_checkpoint="$tmp/base"
+        "$AHA" train "$config" --set run_dir="$tmp/ro/run" --set model.path="$tmp/base"
 fi
 : > "$tmp/file"
 expect_error "run dir under a file" "$tmp/file: exists and is not a directory" \
-    "$AHA" train "$config" --set run_dir="$tmp/file/run" --set base_checkpoint="$tmp/base"
+    "$AHA" train "$config" --set run_dir="$tmp/file/run" --set model.path="$tmp/base"
+# Bad data: one line naming the file, the line or row, and the key; nothing is trained (no run directory).
+base=(--set model.path="$tmp/base" --set run_dir="$tmp/run")
+printf '{"prompt": "?1a", "answer": "b"}\n{"prompt": "?1b", \n' > "$tmp/broken.jsonl"
+expect_error "data line not JSON" "$tmp/broken.jsonl:2: not a JSON line" \
+    "$AHA" train "$config" "${base[@]}" --set data.train.0.path="$tmp/broken.jsonl"
+printf '{"prompt": "?1a", "answer": "b"}\n{"prompt": "?1b"}\n' > "$tmp/nokey.jsonl"
+expect_error "data missing key" "$tmp/nokey.jsonl:2: no field 'answer' (the row has: prompt)" \
+    "$AHA" train "$config" "${base[@]}" --set data.train.0.path="$tmp/nokey.jsonl"
+: > "$tmp/empty.jsonl"
+expect_error "data empty file" "$tmp/empty.jsonl: no rows" "$AHA" train "$config" "${base[@]}" --set data.train.0.path="$tmp/empty.jsonl"
+expect_error "data missing file" "$tmp/none.jsonl: no such file" "$AHA" train "$config" "${base[@]}" --set data.train.0.path="$tmp/none.jsonl"
+head -c 300 "$here/datasets/data/countdown_test.parquet" > "$tmp/cut.parquet"
+expect_error "data truncated parquet" "$tmp/cut.parquet: not a readable Parquet file" \
+    "$AHA" train "$config" "${base[@]}" --set data.train.0.path="$tmp/cut.parquet"
+expect_error "data unknown key" "data.train[0].prompt_kee: unknown key; did you mean prompt_key" \
+    "$AHA" train "$config" "${base[@]}" --set data.train.0.prompt_kee=q
+expect_error "data unknown preset" "data.train[0].preset: unknown 'gsm9k'" "$AHA" train "$config" "${base[@]}" --set data.train.0.preset=gsm9k
+expect_error "prompt too long" "prompts is longer than max_prompt_tokens 2" \
+    "$AHA" train "$config" "${base[@]}" --set data.train.0.max_prompt_tokens=2
+expect_error "chat template unknown" "tokenizer_config.json" "$AHA" train "$config" "${base[@]}" --set prompt_template=chat
+expect_error "system prompt without chat" "system_prompt" "$AHA" train "$config" "${base[@]}" --set system_prompt=hi
+expect_error "eval greedy n>1" "data.eval[0].n: n > 1 needs temperature > 0" "$AHA" train "$config" "${base[@]}" --set data.eval.0.n=4
+expect_error "set index out of range" "data.train is a list of 1 items" "$AHA" train "$config" "${base[@]}" --set data.train.3.path=x
+expect_error "eval no suites" "no evaluation suites" "$AHA" eval --model "$tmp/base"
 expect_error "unknown command" "unknown command 'trian'" "$AHA" trian "$config"
 expect_error "unknown option" "unknown option --sett" "$AHA" train "$config" --sett x=1
 mkdir -p "$tmp/corrupt" && echo '{"model_type": "llama"}' > "$tmp/corrupt/config.json"
 expect_error "corrupt checkpoint config" "missing key vocab_size" \
-    "$AHA" eval "$config" --checkpoint "$tmp/corrupt"
+    "$AHA" eval "$config" --model "$tmp/corrupt"
 if [ -e "$tmp/run" ]; then echo "FAIL: a run directory was left behind by a failed start"; failures=$((failures + 1)); fi
 "$AHA" --help | grep -q "usage: aha" || { echo "FAIL --help"; failures=$((failures + 1)); }
 "$AHA" train --help | grep -q "metrics.jsonl" || { echo "FAIL train --help"; failures=$((failures + 1)); }

@@ -10,9 +10,11 @@ STEPS=${3:-30}
 here=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-common=(--set base_checkpoint="$tmp/base" --set pretrain.steps=800 --set pretrain.log_every=800
-        --set rl.steps="$STEPS" --set eval.every=1000 --set eval.max_prompts=16 --set eval.show_samples=0)
+cd "$tmp"  # the demo config's paths (runs/cache/...) are relative: everything lands here
+common=(--set pretrain.steps=800 --set pretrain.log_every=800 --set rl.steps="$STEPS" --set eval.every=1000
+        --set demo_data.heldout_max_prompts=16 --set eval.show_samples=0)
 "$AHA" pretrain "$here/examples/tiny_r1_zero.json" "${common[@]}" 2>"$tmp/pretrain.log"
+"$AHA" data "$here/examples/tiny_r1_zero.json" "${common[@]}" 2>"$tmp/data.log"
 run() {  # name config [overrides...]
     local name=$1 config=$2
     shift 2

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# A short pretrain + GRPO run through the aha command (tiny settings, ~1 minute): every output file is
-# written and well-formed, metrics.jsonl has one line per step, a second pretrain is skipped (cache).
+# A short pretrain + data + GRPO run of the demo through the aha command (tiny settings, ~1 minute): every
+# output file is written and well-formed, metrics.jsonl has one line per step, samples.jsonl shows prompts
+# as the template renders the data, eval.jsonl has each suite at each evaluation, a second pretrain is
+# skipped (cache), and transformers loads the final checkpoint (AutoTokenizer, AutoModelForCausalLM).
 # Usage: train_smoke.sh AHA_BINARY PYTHON
 set -euo pipefail
 AHA=$1
@@ -8,31 +10,62 @@ PY=$2
 here=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-args=(--set threads=1 --set base_checkpoint="$tmp/base" --set run_dir="$tmp/run" --set pretrain.steps=150
-      --set pretrain.log_every=50 --set rl.steps=6 --set rl.prompts_per_step=4 --set eval.every=3 --set eval.max_prompts=32)
-"$AHA" pretrain "$here/examples/tiny_r1_zero.json" "${args[@]}" 2>"$tmp/pretrain.log"
-"$AHA" pretrain "$here/examples/tiny_r1_zero.json" "${args[@]}" 2>"$tmp/pretrain2.log"
+cd "$tmp"  # the demo config's paths (runs/cache/...) are relative: everything lands here
+config=$here/examples/tiny_r1_zero.json
+args=(--set threads=1 --set run_dir="$tmp/run" --set pretrain.steps=150 --set pretrain.log_every=50 --set rl.steps=6
+      --set rl.prompts_per_step=4 --set eval.every=3 --set demo_data.heldout_max_prompts=32 --set demo_data.train_prompts=500)
+"$AHA" pretrain "$config" "${args[@]}" 2>"$tmp/pretrain.log"
+"$AHA" pretrain "$config" "${args[@]}" 2>"$tmp/pretrain2.log"
 grep -q "skipping" "$tmp/pretrain2.log" || { echo "FAIL: the second pretrain was not skipped"; exit 1; }
-"$AHA" train "$here/examples/tiny_r1_zero.json" "${args[@]}" >"$tmp/train.out"
+"$AHA" data "$config" "${args[@]}" 2>"$tmp/data.log"
+"$AHA" train "$config" "${args[@]}" >"$tmp/train.out" 2>"$tmp/train.err" || { cat "$tmp/train.err"; exit 1; }
 grep -q "run directory: $tmp/run" "$tmp/train.out" || { echo "FAIL: no run directory line"; cat "$tmp/train.out"; exit 1; }
-"$PY" - "$tmp/run" <<'PY'
+"$PY" - "$tmp/run" "$tmp/runs/cache/tiny_data" <<'PY'
 import json, math, os, sys
-run = sys.argv[1]
+run, data = sys.argv[1], sys.argv[2]
 lines = [json.loads(l) for l in open(f"{run}/metrics.jsonl")]
 assert [l["step"] for l in lines] == list(range(1, 7)), lines
 for l in lines:
     for key in ("reward_mean", "accuracy", "completion_length", "kl", "clip_fraction", "loss",
                 "seconds_rollout", "seconds_update"):
         assert math.isfinite(l[key]), (key, l)
-assert all("heldout_accuracy" in lines[i] for i in (2, 5)), "held-out accuracy missing at eval steps"
+assert all("eval_accuracy" in lines[i] for i in (2, 5)), "eval accuracy missing at eval steps"
+# samples.jsonl: the prompt the policy saw is the template around a training prompt, with its answer.
+train = {}
+for l in open(f"{data}/train.jsonl"):
+    row = json.loads(l)
+    train[row["prompt"]] = row["answer"]
+samples = [json.loads(l) for l in open(f"{run}/samples.jsonl")]
+assert [s["step"] for s in samples] == list(range(1, 7)), samples
+for s in samples:
+    assert s["prompt"].startswith("<bos>") and s["prompt"].endswith("<think>"), s["prompt"]
+    question = s["prompt"][len("<bos>"):-len("<think>")]
+    assert train.get(question) == s["answer"], (question, s["answer"])
+    assert len(s["completions"]) == 16 and len(s["rewards"]) == 16
+    for c, r, v in zip(s["completions"], s["rewards"], s["verdicts"]):
+        assert (v == "correct") == (r == 1.0), (c, r, v)
+evals = [json.loads(l) for l in open(f"{run}/eval.jsonl")]
+assert [(e["step"], e["suite"]) for e in evals] == [(st, su) for st in (0, 3, 6) for su in ("heldout_2hop", "heldout_3hop")], evals
+assert all(e["prompts"] == 32 and e["n"] == 1 and "pass@1" in e for e in evals), evals[0]
+assert sum(1 for _ in open(f"{run}/eval_samples.jsonl")) == 6 * 32
 s = json.load(open(f"{run}/summary.json"))
-for key in ("heldout_accuracy_before", "heldout_accuracy_after", "heldout_prompts", "steps", "wall_seconds"):
+for key in ("heldout_accuracy_before", "heldout_accuracy_after", "heldout_prompts", "steps", "wall_seconds", "eval_after"):
     assert key in s, key
 assert s["heldout_prompts"] == 32 and s["steps"] == 6, s
 c = json.load(open(f"{run}/config.json"))
-assert c["rl"]["steps"] == 6 and c["eval"]["max_prompts"] == 32, "resolved config lacks the overrides"
+assert c["rl"]["steps"] == 6 and c["demo_data"]["heldout_max_prompts"] == 32, "resolved config lacks the overrides"
 svg = open(f"{run}/chart.svg").read()
 assert svg.startswith("<svg") and svg.count("<polyline") == 3, "chart"
-assert os.path.exists(f"{run}/checkpoint/model.safetensors")
+# transformers loads the checkpoint like any other, and its tokenizer reads the demo's text as aha does.
+import torch
+from transformers import AutoModelForCausalLM, AutoTokenizer
+tok = AutoTokenizer.from_pretrained(f"{run}/checkpoint")
+model = AutoModelForCausalLM.from_pretrained(f"{run}/checkpoint")
+text = samples[0]["prompt"]
+ids = tok(text, add_special_tokens=False)["input_ids"]
+assert tok.decode(ids) == text, (tok.decode(ids), text)
+with torch.no_grad():
+    logits = model(torch.tensor([ids])).logits
+assert logits.shape[-1] >= len(tok) and torch.isfinite(logits).all()
 print("train smoke ok:", json.dumps({k: s[k] for k in ("heldout_accuracy_before", "heldout_accuracy_after")}))
 PY

@@ -1,5 +1,6 @@
 // ConfigReader: unknown keys, wrong types, overrides and JSON syntax errors are reported with their path.
 #include "core/config.h"
+#include "core/config_fields.h"
 #include "tests/support/error_text.h"
 
 #include <gtest/gtest.h>
@@ -69,6 +70,52 @@ TEST(ConfigOverrideTest, OverrideOfUnknownKeyIsCaughtByReader) {
     apply_override(j, "rl.loss.clipp=1");
     EXPECT_THROW(read_loss(j), ConfigError);
     EXPECT_THROW(apply_override(j, "novalue"), ConfigError);
+}
+
+TEST(ConfigOverrideTest, IndexPicksAListElement) {
+    Json j = Json::parse(R"({"data": {"train": [{"path": "a"}, {"path": "b"}]}})");
+    apply_override(j, "data.train.1.path=c.jsonl");
+    EXPECT_EQ(j["data"]["train"][1]["path"], "c.jsonl");
+    EXPECT_EQ(j["data"]["train"][0]["path"], "a");
+    EXPECT_NE(error_of([&] { apply_override(j, "data.train.2.path=x"); }).find("data.train is a list of 2 items; expected an index 0..1"),
+              std::string::npos);
+    EXPECT_THROW(apply_override(j, "data.train.x=1"), ConfigError);
+}
+
+struct Knobs {
+    int steps = 3;
+    double rate = 0.5;
+    std::string mode = "a";
+};
+
+const ConfigFields<Knobs>& knob_fields() {
+    static const ConfigFields<Knobs> f = {field("steps", &Knobs::steps, at_least(1)), field("rate", &Knobs::rate, greater_than(0.0)),
+                                          field("mode", &Knobs::mode, one_of({"a", "b"}))};
+    return f;
+}
+
+TEST(ConfigFieldsTest, OneDeclarationReadsWritesAndChecks) {
+    Json in = Json::parse(R"({"steps": 7, "mode": "b"})");
+    ConfigReader r(in, "knobs");
+    Knobs k;
+    read_fields(knob_fields(), r, k);
+    r.finish();
+    EXPECT_EQ(k.steps, 7);
+    EXPECT_EQ(k.rate, 0.5);  // default kept
+    Json out = Json::object();
+    write_fields(knob_fields(), k, out);
+    EXPECT_EQ(out, Json::parse(R"({"steps": 7, "rate": 0.5, "mode": "b"})"));
+    check_fields(knob_fields(), k, "knobs");
+    k.steps = 0;
+    EXPECT_NE(error_of([&] { check_fields(knob_fields(), k, "knobs"); }).find("knobs.steps: expected >= 1"), std::string::npos);
+    k.steps = 1;
+    k.mode = "c";
+    EXPECT_NE(error_of([&] { check_fields(knob_fields(), k, "knobs"); }).find("knobs.mode: unknown 'c'; valid names: a, b"),
+              std::string::npos);
+    Json typo = Json::parse(R"({"stepz": 7})");
+    ConfigReader t(typo, "knobs");
+    read_fields(knob_fields(), t, k);
+    EXPECT_NE(error_of([&] { t.finish(); }).find("did you mean steps"), std::string::npos);
 }
 
 TEST(LoadJsonFileTest, SyntaxErrorNamesFileLineAndColumn) {

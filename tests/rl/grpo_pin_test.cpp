@@ -20,9 +20,9 @@ namespace {
 
 policy::CharTokenizer tokenizer() { return policy::CharTokenizer::for_alphabet("abcd?"); }
 
-verifiers::VerifierResult starts_with(const std::string& completion, const std::string& expected) {
+verifiers::VerifierResult starts_with(const std::string& completion, const PromptItem& item) {
     verifiers::VerifierResult r;
-    bool ok = completion.rfind(expected, 0) == 0;
+    bool ok = completion.rfind(item.answer, 0) == 0;
     r.verdict = ok ? verifiers::Verdict::kCorrect : verifiers::Verdict::kWrong;
     r.format_ok = completion.size() % 2 == 0;
     r.reward = ok ? 1.0 : 0.0;

@@ -29,9 +29,9 @@ GrpoConfig small_config() {
 }
 
 // Reward 1 when the completion starts with the expected character: learnable in a few steps.
-verifiers::VerifierResult starts_with(const std::string& completion, const std::string& expected) {
+verifiers::VerifierResult starts_with(const std::string& completion, const PromptItem& item) {
     verifiers::VerifierResult r;
-    bool ok = completion.rfind(expected, 0) == 0;
+    bool ok = completion.rfind(item.answer, 0) == 0;
     r.verdict = ok ? verifiers::Verdict::kCorrect : verifiers::Verdict::kWrong;
     r.reward = ok ? 1.0 : 0.0;
     return r;
