@@ -1,6 +1,7 @@
 // Group-relative advantage estimators; see advantages.h.
 #include "rl/advantages.h"
 
+#include "core/catalogue.h"
 #include "core/error.h"
 #include "core/strings.h"
 
@@ -118,17 +119,10 @@ const std::vector<AdvantageEstimator>& advantage_estimators() {
     return kEstimators;
 }
 
-std::vector<std::string> advantage_names() {
-    std::vector<std::string> names;
-    for (const auto& e : advantage_estimators()) names.emplace_back(e.name);
-    return names;
-}
+std::vector<std::string> advantage_names() { return catalogue_names(advantage_estimators()); }
 
 torch::Tensor compute_advantages(const std::string& name, const AdvantageInput& input) {
-    for (const auto& e : advantage_estimators()) {
-        if (name == e.name) return e.fn(input);
-    }
-    throw ConfigError("advantage estimator '" + name + "': unknown; valid names: " + join(advantage_names()));
+    return catalogue_entry(advantage_estimators(), name, "advantage estimator").fn(input);
 }
 
 }  // namespace aha::rl

@@ -1,30 +1,47 @@
 // The GRPO trainer's configuration; see grpo_config.h.
 #include "rl/grpo_config.h"
 
+#include "core/config_fields.h"
 #include "rl/advantages.h"
 
 namespace aha::rl {
 
+namespace {
+
+// The scalar keys of rl; the nested blocks (engine, lr_schedule, overlong, dynamic_sampling, moe, loss,
+// reward, sampling) are their own structs'.
+const ConfigFields<GrpoConfig>& grpo_fields() {
+    using C = GrpoConfig;
+    static const ConfigFields<C> f = {
+        field("steps", &C::steps, at_least(0)),
+        field("prompts_per_step", &C::prompts_per_step, at_least(1)),
+        field("group_size", &C::group_size, at_least(2, " (a group-relative baseline needs a group)")),
+        field("learning_rate", &C::learning_rate, greater_than(0.0)),
+        field("weight_decay", &C::weight_decay, at_least(0.0)),
+        field("adam_beta1", &C::adam_beta1, ValueCheck<double>([](const double& b) { return b >= 0 && b < 1 ? "" : "expected in [0, 1)"; })),
+        field("adam_beta2", &C::adam_beta2, ValueCheck<double>([](const double& b) { return b >= 0 && b < 1 ? "" : "expected in [0, 1)"; })),
+        field("max_grad_norm", &C::max_grad_norm, at_least(0.0, " (0 = off)")),
+        field("epochs", &C::epochs, at_least(1)),
+        field("mini_batches", &C::mini_batches, at_least(1)),
+        field("micro_batch_tokens", &C::micro_batch_tokens, at_least(int64_t{0}, " (0 = no split)")),
+        field("advantage", &C::advantage, one_of(advantage_names())),
+        field("advantage_eps", &C::advantage_eps, at_least(0.0)),
+        field("scale_rewards", &C::scale_rewards),
+        field("shuffle_rewards", &C::shuffle_rewards),
+        field("mask_truncated", &C::mask_truncated),
+        field("gradient_checkpointing", &C::gradient_checkpointing),
+        field("reward_workers", &C::reward_workers, ValueCheck<int>([](const int& w) {
+                  return w >= 0 && w <= 1024 ? "" : "expected 0..1024 (0 = automatic)";
+              })),
+    };
+    return f;
+}
+
+}  // namespace
+
 GrpoConfig GrpoConfig::from_json(ConfigReader r) {
     GrpoConfig c;
-    r.read("steps", c.steps)
-        .read("prompts_per_step", c.prompts_per_step)
-        .read("group_size", c.group_size)
-        .read("learning_rate", c.learning_rate)
-        .read("weight_decay", c.weight_decay)
-        .read("adam_beta1", c.adam_beta1)
-        .read("adam_beta2", c.adam_beta2)
-        .read("max_grad_norm", c.max_grad_norm)
-        .read("epochs", c.epochs)
-        .read("mini_batches", c.mini_batches)
-        .read("micro_batch_tokens", c.micro_batch_tokens)
-        .read("advantage", c.advantage)
-        .read("advantage_eps", c.advantage_eps)
-        .read("scale_rewards", c.scale_rewards)
-        .read("shuffle_rewards", c.shuffle_rewards)
-        .read("mask_truncated", c.mask_truncated)
-        .read("gradient_checkpointing", c.gradient_checkpointing)
-        .read("reward_workers", c.reward_workers);
+    read_fields(grpo_fields(), r, c);
     c.engine = rollout::EngineConfig::from_json(r.child("engine"), default_engine());
     c.lr_schedule = LrSchedule::from_json(r.child("lr_schedule"));
     c.overlong = OverlongConfig::from_json(r.child("overlong"));
@@ -42,32 +59,16 @@ GrpoConfig GrpoConfig::from_json(ConfigReader r) {
 }
 
 Json GrpoConfig::to_json() const {
-    return {{"steps", steps},
-            {"prompts_per_step", prompts_per_step},
-            {"group_size", group_size},
-            {"learning_rate", learning_rate},
-            {"lr_schedule", lr_schedule.to_json()},
-            {"weight_decay", weight_decay},
-            {"adam_beta1", adam_beta1},
-            {"adam_beta2", adam_beta2},
-            {"max_grad_norm", max_grad_norm},
-            {"epochs", epochs},
-            {"mini_batches", mini_batches},
-            {"micro_batch_tokens", micro_batch_tokens},
-            {"advantage", advantage},
-            {"advantage_eps", advantage_eps},
-            {"scale_rewards", scale_rewards},
-            {"shuffle_rewards", shuffle_rewards},
-            {"overlong", overlong.to_json()},
-            {"dynamic_sampling", dynamic_sampling.to_json()},
-            {"mask_truncated", mask_truncated},
-            {"gradient_checkpointing", gradient_checkpointing},
-            {"reward_workers", reward_workers},
-            {"moe", {{"bias_update_rate", moe.bias_update_rate}, {"aux_loss_coef", moe.aux_loss_coef}}},
-            {"loss", loss.to_json()},
-            {"reward", reward.to_json()},
-            {"sampling", sampling.to_json()},
-            {"engine", engine.to_json()}};
+    Json j = {{"lr_schedule", lr_schedule.to_json()},
+              {"overlong", overlong.to_json()},
+              {"dynamic_sampling", dynamic_sampling.to_json()},
+              {"moe", {{"bias_update_rate", moe.bias_update_rate}, {"aux_loss_coef", moe.aux_loss_coef}}},
+              {"loss", loss.to_json()},
+              {"reward", reward.to_json()},
+              {"sampling", sampling.to_json()},
+              {"engine", engine.to_json()}};
+    write_fields(grpo_fields(), *this, j);
+    return j;
 }
 
 rollout::EngineConfig GrpoConfig::default_engine() {
@@ -78,22 +79,8 @@ rollout::EngineConfig GrpoConfig::default_engine() {
 }
 
 void GrpoConfig::validate(const std::string& path) const {
-    config_require(steps >= 0, path + ".steps", "expected >= 0");
-    config_require(prompts_per_step >= 1, path + ".prompts_per_step", "expected >= 1");
-    config_require(group_size >= 2, path + ".group_size", "expected >= 2 (a group-relative baseline needs a group)");
-    config_require(learning_rate > 0, path + ".learning_rate", "expected > 0");
-    config_require(weight_decay >= 0, path + ".weight_decay", "expected >= 0");
-    config_require(adam_beta1 >= 0 && adam_beta1 < 1, path + ".adam_beta1", "expected in [0, 1)");
-    config_require(adam_beta2 >= 0 && adam_beta2 < 1, path + ".adam_beta2", "expected in [0, 1)");
-    config_require(max_grad_norm >= 0, path + ".max_grad_norm", "expected >= 0 (0 = off)");
-    config_require(epochs >= 1, path + ".epochs", "expected >= 1");
-    config_require(mini_batches >= 1 && mini_batches <= prompts_per_step * group_size,
-                   path + ".mini_batches",
-                   "expected 1..prompts_per_step*group_size");
-    config_require(micro_batch_tokens >= 0, path + ".micro_batch_tokens", "expected >= 0 (0 = no split)");
-    config_require(reward_workers >= 0 && reward_workers <= 1024, path + ".reward_workers", "expected 0..1024 (0 = automatic)");
-    config_require_one_of(advantage, advantage_names(), path + ".advantage");
-    config_require(advantage_eps >= 0, path + ".advantage_eps", "expected >= 0");
+    check_fields(grpo_fields(), *this, path);
+    config_require(mini_batches <= prompts_per_step * group_size, path + ".mini_batches", "expected 1..prompts_per_step*group_size");
     parse_reward_scale(scale_rewards, path + ".scale_rewards");
     config_require(moe.bias_update_rate >= 0, path + ".moe.bias_update_rate", "expected >= 0 (0 = frozen)");
     config_require(moe.aux_loss_coef >= 0, path + ".moe.aux_loss_coef", "expected >= 0 (0 = off)");

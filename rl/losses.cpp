@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "core/catalogue.h"
 #include "core/error.h"
 #include "core/strings.h"
 
@@ -80,35 +81,82 @@ LossNormalizer LossNormalizer::of(const torch::Tensor& mask, double max_length) 
     return n;
 }
 
-std::vector<std::string> policy_loss_names() { return {"ppo_clip", "gspo", "cispo", "reinforce"}; }
+namespace {
 
-std::vector<std::string> aggregation_names() {
-    return {"token_mean", "seq_mean_token_mean", "seq_mean_token_sum", "seq_mean_token_sum_norm"};
+using torch::Tensor;
+
+// Rollout-correction modes: whether the ratio is per token or per sequence, and what happens outside
+// [min, max] (clamped, or the token masked to weight 0). "off" has no weights.
+struct TisMode {
+    const char* name;
+    bool sequence, mask;
+};
+const std::vector<TisMode>& tis_modes() {
+    static const std::vector<TisMode> t = {{"off", false, false},
+                                           {"token_truncate", false, false},
+                                           {"token_mask", false, true},
+                                           {"sequence_truncate", true, false},
+                                           {"sequence_mask", true, true}};
+    return t;
 }
 
-std::vector<std::string> kl_estimator_names() { return {"k1", "k2", "k3"}; }
-
-std::vector<std::string> tis_mode_names() {
-    return {"off", "token_truncate", "token_mask", "sequence_truncate", "sequence_mask"};
+// Loss aggregations over the masked per-token terms ([N, C]; zero where masked) with mask m.
+struct Aggregation {
+    const char* name;
+    Tensor (*apply)(const Tensor& masked, const Tensor& m, const LossNormalizer& norm);
+};
+const std::vector<Aggregation>& aggregations() {
+    static const std::vector<Aggregation> t = {
+        {"token_mean", [](const Tensor& masked, const Tensor&, const LossNormalizer& n) { return masked.sum() / n.total_tokens; }},
+        {"seq_mean_token_mean",
+         [](const Tensor& masked, const Tensor& m, const LossNormalizer& n) {
+             auto lengths = m.sum(1).clamp_min(1.0);  // [N]
+             return (masked.sum(1) / lengths).sum() / n.total_sequences;
+         }},
+        {"seq_mean_token_sum", [](const Tensor& masked, const Tensor&, const LossNormalizer& n) { return masked.sum() / n.total_sequences; }},
+        {"seq_mean_token_sum_norm",
+         [](const Tensor& masked, const Tensor&, const LossNormalizer& n) { return masked.sum() / (n.total_sequences * n.max_length); }},
+    };
+    return t;
 }
+
+// KL estimators of Schulman (2020) from d = log pi_ref - log pi.
+struct KlEstimator {
+    const char* name;
+    Tensor (*apply)(const Tensor& logprobs, const Tensor& ref_logprobs);
+};
+const std::vector<KlEstimator>& kl_estimators() {
+    static const std::vector<KlEstimator> t = {
+        {"k1", [](const Tensor& lp, const Tensor& ref) { return -(ref - lp); }},
+        {"k2", [](const Tensor& lp, const Tensor& ref) {
+             auto d = ref - lp;
+             return 0.5 * d * d;
+         }},
+        {"k3", [](const Tensor& lp, const Tensor& ref) { return k3_kl(lp, ref); }},
+    };
+    return t;
+}
+
+}  // namespace
+
+std::vector<std::string> aggregation_names() { return catalogue_names(aggregations()); }
+
+std::vector<std::string> kl_estimator_names() { return catalogue_names(kl_estimators()); }
+
+std::vector<std::string> tis_mode_names() { return catalogue_names(tis_modes()); }
 
 torch::Tensor rollout_is_weights(const TisConfig& c,
                                  const torch::Tensor& old_logprobs,
                                  const torch::Tensor& rollout_logprobs,
                                  const torch::Tensor& mask) {
+    const TisMode& mode = catalogue_entry(tis_modes(), c.mode, "tis mode");
+    if (c.mode == "off") throw ConfigError("tis mode 'off': no weights");
     torch::NoGradGuard no_grad;
     auto m = mask.to(torch::kBool);
     auto diff = torch::where(m, old_logprobs.detach() - rollout_logprobs.detach(), torch::zeros_like(old_logprobs));
-    const bool sequence = c.mode == "sequence_truncate" || c.mode == "sequence_mask";
-    auto ratio = torch::exp(sequence ? diff.sum(1, true) : diff);  // [N, C] or [N, 1]
-    torch::Tensor w;
-    if (c.mode == "token_truncate" || c.mode == "sequence_truncate") {
-        w = ratio.clamp(c.min, c.max);
-    } else if (c.mode == "token_mask" || c.mode == "sequence_mask") {
-        w = torch::where((ratio < c.min) | (ratio > c.max), torch::zeros_like(ratio), ratio);
-    } else {
-        throw ConfigError("tis mode '" + c.mode + "': no weights; valid modes: " + join(tis_mode_names()));
-    }
+    auto ratio = torch::exp(mode.sequence ? diff.sum(1, true) : diff);  // [N, C] or [N, 1]
+    torch::Tensor w = mode.mask ? torch::where((ratio < c.min) | (ratio > c.max), torch::zeros_like(ratio), ratio)
+                                : ratio.clamp(c.min, c.max);
     return w.expand_as(old_logprobs).contiguous();
 }
 
@@ -116,18 +164,12 @@ torch::Tensor aggregate(const std::string& aggregation,
                         const torch::Tensor& per_token,
                         const torch::Tensor& mask,
                         const LossNormalizer& norm) {
+    const Aggregation& a = catalogue_entry(aggregations(), aggregation, "loss aggregation");
     auto m = mask.to(per_token.scalar_type());
     // Masked tokens contribute exactly zero and no gradient (where, not a product, so a non-finite value
     // at a padding position cannot leak in).
     auto masked = torch::where(mask.to(torch::kBool), per_token, torch::zeros_like(per_token));
-    if (aggregation == "token_mean") return masked.sum() / norm.total_tokens;
-    if (aggregation == "seq_mean_token_mean") {
-        auto lengths = m.sum(1).clamp_min(1.0);  // [N]
-        return (masked.sum(1) / lengths).sum() / norm.total_sequences;
-    }
-    if (aggregation == "seq_mean_token_sum") return masked.sum() / norm.total_sequences;
-    if (aggregation == "seq_mean_token_sum_norm") return masked.sum() / (norm.total_sequences * norm.max_length);
-    throw ConfigError("loss aggregation '" + aggregation + "': unknown; valid names: " + join(aggregation_names()));
+    return a.apply(masked, m, norm);
 }
 
 torch::Tensor k3_kl(const torch::Tensor& logprobs, const torch::Tensor& ref_logprobs) {
@@ -138,11 +180,7 @@ torch::Tensor k3_kl(const torch::Tensor& logprobs, const torch::Tensor& ref_logp
 torch::Tensor kl_estimate(const std::string& estimator,
                           const torch::Tensor& logprobs,
                           const torch::Tensor& ref_logprobs) {
-    if (estimator == "k3") return k3_kl(logprobs, ref_logprobs);
-    auto d = ref_logprobs - logprobs;
-    if (estimator == "k1") return -d;
-    if (estimator == "k2") return 0.5 * d * d;
-    throw ConfigError("KL estimator '" + estimator + "': unknown; valid names: " + join(kl_estimator_names()));
+    return catalogue_entry(kl_estimators(), estimator, "KL estimator").apply(logprobs, ref_logprobs);
 }
 
 torch::Tensor kl_reward_penalty(const PolicyLossConfig& c,
@@ -165,28 +203,64 @@ torch::Tensor gspo_ratio(const PolicyLossInput& in) {
     return torch::exp((seq + in.logprobs - in.logprobs.detach()).clamp_max(10.0));  // [N, C]
 }
 
+// How clipped tokens are counted: the surrogate's max picked the clipped term (the advantage's sign says
+// which end binds), any ratio outside the range (an IS weight that was cut), or never.
+enum class ClipCount { kSurrogate, kWeight, kNone };
+
+// Policy losses: the per-token term from the ratio, its clipped value and the advantage ([N, 1]).
+struct PolicyLoss {
+    const char* name;
+    bool sequence_ratio;  // GSPO's geometric-mean ratio instead of the token's
+    Tensor (*per_token)(const PolicyLossConfig& c, const PolicyLossInput& in, const Tensor& ratio, const Tensor& clipped,
+                        const Tensor& adv);
+    ClipCount clip;
+};
+
+Tensor clipped_surrogate(const Tensor& ratio, const Tensor& clipped, const Tensor& adv) {
+    return torch::max(-ratio * adv, -clipped * adv);
+}
+
+const std::vector<PolicyLoss>& policy_losses() {
+    static const std::vector<PolicyLoss> t = {
+        {"ppo_clip", false,
+         [](const PolicyLossConfig& c, const PolicyLossInput&, const Tensor& ratio, const Tensor& clipped, const Tensor& adv) {
+             auto per_token = clipped_surrogate(ratio, clipped, adv);
+             // Dual clip (Ye et al. 2020): negative advantages bounded by clip_ratio_c.
+             return c.clip_ratio_c > 0 ? torch::where(adv < 0, torch::min(per_token, -adv * c.clip_ratio_c), per_token) : per_token;
+         },
+         ClipCount::kSurrogate},
+        {"gspo", true,
+         [](const PolicyLossConfig&, const PolicyLossInput&, const Tensor& ratio, const Tensor& clipped, const Tensor& adv) {
+             return clipped_surrogate(ratio, clipped, adv);
+         },
+         ClipCount::kSurrogate},
+        {"cispo", false,
+         [](const PolicyLossConfig&, const PolicyLossInput& in, const Tensor&, const Tensor& clipped, const Tensor& adv) {
+             return -clipped.detach() * adv * in.logprobs;
+         },
+         ClipCount::kWeight},
+        {"reinforce", false,
+         [](const PolicyLossConfig&, const PolicyLossInput& in, const Tensor&, const Tensor&, const Tensor& adv) {
+             return -adv * in.logprobs;
+         },
+         ClipCount::kNone},
+    };
+    return t;
+}
+
 }  // namespace
+
+std::vector<std::string> policy_loss_names() { return catalogue_names(policy_losses()); }
 
 PolicyLossOutput policy_loss(const PolicyLossConfig& c, const PolicyLossInput& in, const LossNormalizer& norm) {
     TORCH_CHECK(in.logprobs.sizes() == in.old_logprobs.sizes() && in.logprobs.sizes() == in.mask.sizes(),
                 "logprobs, old_logprobs and mask must all be [N, C]");
     TORCH_CHECK(in.advantages.dim() == 1 && in.advantages.size(0) == in.logprobs.size(0), "advantages must be [N]");
+    const PolicyLoss& loss = catalogue_entry(policy_losses(), c.name, "policy loss");
     auto adv = in.advantages.unsqueeze(1).to(in.logprobs.scalar_type());     // [N, 1]
-    auto ratio = c.name == "gspo" ? gspo_ratio(in) : torch::exp(in.logprobs - in.old_logprobs);  // [N, C]
+    auto ratio = loss.sequence_ratio ? gspo_ratio(in) : torch::exp(in.logprobs - in.old_logprobs);  // [N, C]
     auto clipped = ratio.clamp(1.0 - c.clip_low, 1.0 + c.clip_high);          // [N, C]
-    torch::Tensor per_token;                                                  // [N, C]
-    if (c.name == "ppo_clip" || c.name == "gspo") {
-        per_token = torch::max(-ratio * adv, -clipped * adv);
-        if (c.name == "ppo_clip" && c.clip_ratio_c > 0) {
-            per_token = torch::where(adv < 0, torch::min(per_token, -adv * c.clip_ratio_c), per_token);
-        }
-    } else if (c.name == "cispo") {
-        per_token = -clipped.detach() * adv * in.logprobs;
-    } else if (c.name == "reinforce") {
-        per_token = -adv * in.logprobs;
-    } else {
-        throw ConfigError("policy loss '" + c.name + "': unknown; valid names: " + join(policy_loss_names()));
-    }
+    torch::Tensor per_token = loss.per_token(c, in, ratio, clipped, adv);     // [N, C]
 
     PolicyLossOutput out;
     torch::Tensor kl;  // [N, C] when a reference is given: once, for the loss and the metric
@@ -209,11 +283,11 @@ PolicyLossOutput policy_loss(const PolicyLossConfig& c, const PolicyLossInput& i
     // surrogate's max picked the clipped term (ppo_clip, gspo: the advantage's sign says which end), or
     // the IS weight was cut (cispo). reinforce never clips.
     auto low = ratio < 1.0 - c.clip_low, high = ratio > 1.0 + c.clip_high;
-    if (c.name == "ppo_clip" || c.name == "gspo") {
+    if (loss.clip == ClipCount::kSurrogate) {
         low = low & (adv < 0);
         high = high & (adv > 0);
     }
-    if (c.name != "reinforce") {
+    if (loss.clip != ClipCount::kNone) {
         out.clipped_low = (low & m).sum().item<double>();
         out.clipped_high = (high & m).sum().item<double>();
     }

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/catalogue.h"
+
 namespace aha::rl {
 
 LrSchedule LrSchedule::from_json(ConfigReader r) {
@@ -23,14 +25,35 @@ void LrSchedule::validate(const std::string& path) const {
     config_require(min_lr_ratio >= 0 && min_lr_ratio <= 1, path + ".min_lr_ratio", "expected in [0, 1]");
 }
 
-std::vector<std::string> lr_schedule_names() { return {"constant", "cosine"}; }
+namespace {
+
+// After warm-up: the rate at `progress` (0..1 of the steps after warm-up).
+struct Schedule {
+    const char* name;
+    double (*after_warmup)(const LrSchedule& s, double peak, double progress);
+};
+
+const std::vector<Schedule>& schedules() {
+    static const std::vector<Schedule> t = {
+        {"constant", [](const LrSchedule&, double peak, double) { return peak; }},
+        {"cosine",
+         [](const LrSchedule& s, double peak, double progress) {
+             double cosine = 0.5 * (1.0 + std::cos(M_PI * std::min(1.0, progress)));
+             return peak * (s.min_lr_ratio + (1.0 - s.min_lr_ratio) * cosine);
+         }},
+    };
+    return t;
+}
+
+}  // namespace
+
+std::vector<std::string> lr_schedule_names() { return catalogue_names(schedules()); }
 
 double lr_at(const LrSchedule& s, double peak, int step, int total_steps) {
+    const Schedule& schedule = catalogue_entry(schedules(), s.name, "learning-rate schedule");
     if (step < s.warmup_steps) return peak * (step + 1) / s.warmup_steps;
-    if (s.name == "constant") return peak;
     double progress = static_cast<double>(step - s.warmup_steps) / std::max(1, total_steps - s.warmup_steps);
-    double cosine = 0.5 * (1.0 + std::cos(M_PI * std::min(1.0, progress)));
-    return peak * (s.min_lr_ratio + (1.0 - s.min_lr_ratio) * cosine);
+    return schedule.after_warmup(s, peak, progress);
 }
 
 }  // namespace aha::rl

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/catalogue.h"
 #include "core/error.h"
 #include "core/strings.h"
 #include "verifiers/answer_tags.h"
@@ -83,9 +84,51 @@ VerifierResult verify_countdown_answer(const std::string& completion, const std:
     return r;
 }
 
-std::vector<std::string> reward_names() {
-    return {"answer", "answer_and_format", "math", "math_and_format", "code", "countdown"};
+namespace {
+
+// The verdict rewards of the verdict-graded rewards: correct, wrong or no_answer, plus format_weight when
+// `format_bonus` and the think/answer format is right.
+VerifierResult verdict_reward(const RewardConfig& config, VerifierResult r, bool format_bonus) {
+    r.reward = r.verdict == Verdict::kCorrect ? config.correct : r.verdict == Verdict::kWrong ? config.wrong : config.no_answer;
+    if (format_bonus && r.format_ok) r.reward += config.format_weight;
+    return r;
 }
+
+// The code reward: all_pass gives correct or wrong; fraction, the share of tests passed between the two.
+// No program: no_answer.
+VerifierResult code_reward(const RewardConfig& config, const std::string& completion, const std::string& expected) {
+    double fraction = 0;
+    VerifierResult r = verify_code_answer(completion, expected, config.code, fraction);
+    const double share = config.code.reward == "fraction" ? fraction : (r.verdict == Verdict::kCorrect ? 1.0 : 0.0);
+    r.reward = r.verdict == Verdict::kMalformed ? config.no_answer : config.wrong + share * (config.correct - config.wrong);
+    return r;
+}
+
+struct NamedReward {
+    const char* name;
+    VerifierResult (*score)(const RewardConfig& config, const std::string& completion, const std::string& expected);
+};
+
+const std::vector<NamedReward>& named_rewards() {
+    using C = const RewardConfig&;
+    using S = const std::string&;
+    static const std::vector<NamedReward> t = {
+        {"answer", [](C c, S completion, S expected) { return verdict_reward(c, verify_exact_answer(completion, expected), false); }},
+        {"answer_and_format",
+         [](C c, S completion, S expected) { return verdict_reward(c, verify_exact_answer(completion, expected), true); }},
+        {"math", [](C c, S completion, S expected) { return verdict_reward(c, verify_math_answer(completion, expected, c.math), false); }},
+        {"math_and_format",
+         [](C c, S completion, S expected) { return verdict_reward(c, verify_math_answer(completion, expected, c.math), true); }},
+        {"code", code_reward},
+        {"countdown",
+         [](C c, S completion, S expected) { return verdict_reward(c, verify_countdown_answer(completion, expected), false); }},
+    };
+    return t;
+}
+
+}  // namespace
+
+std::vector<std::string> reward_names() { return catalogue_names(named_rewards()); }
 
 RewardConfig RewardConfig::from_json(ConfigReader r) {
     RewardConfig c;
@@ -148,23 +191,7 @@ void RewardConfig::validate(const std::string& path) const {
 VerifierResult score_completion(const RewardConfig& config,
                                 const std::string& completion,
                                 const std::string& expected) {
-    const bool math = config.name == "math" || config.name == "math_and_format";
-    if (config.name == "code") {
-        double fraction = 0;
-        VerifierResult r = verify_code_answer(completion, expected, config.code, fraction);
-        // all_pass: correct or wrong; fraction: the share of tests passed between the two. No program: no_answer.
-        const double share = config.code.reward == "fraction" ? fraction : (r.verdict == Verdict::kCorrect ? 1.0 : 0.0);
-        r.reward = r.verdict == Verdict::kMalformed ? config.no_answer : config.wrong + share * (config.correct - config.wrong);
-        return r;
-    }
-    VerifierResult r = math                        ? verify_math_answer(completion, expected, config.math)
-                       : config.name == "countdown" ? verify_countdown_answer(completion, expected)
-                                                    : verify_exact_answer(completion, expected);
-    r.reward = r.verdict == Verdict::kCorrect ? config.correct : r.verdict == Verdict::kWrong ? config.wrong : config.no_answer;
-    if ((config.name == "answer_and_format" || config.name == "math_and_format") && r.format_ok) {
-        r.reward += config.format_weight;
-    }
-    return r;
+    return catalogue_entry(named_rewards(), config.name, "reward").score(config, completion, expected);
 }
 
 }  // namespace aha::verifiers

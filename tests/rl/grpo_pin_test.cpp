@@ -97,7 +97,13 @@ Json run_pinned(const PinnedRun& run) {
     auto tok = tokenizer();
     policy::CausalLM model = make_policy(run, tok.vocab_size());
     GrpoTrainer trainer(model, tok.model_text(), run.config, starts_with);
-    std::vector<PromptItem> pool = {{"<bos>?a", "b"}, {"<bos>?b", "c"}, {"<bos>?c", "b"}, {"<bos>?d", "a"}, {"<bos>?ab", "d"}, {"<bos>?ba", "b"}};
+    std::vector<PromptItem> pool;
+    for (auto [prompt, answer] : {std::pair{"<bos>?a", "b"}, {"<bos>?b", "c"}, {"<bos>?c", "b"}, {"<bos>?d", "a"}, {"<bos>?ab", "d"}, {"<bos>?ba", "b"}}) {
+        PromptItem item;
+        item.prompt = prompt;
+        item.answer = answer;
+        pool.push_back(item);
+    }
     size_t next = 0;
     auto source = [&](int count) {
         std::vector<PromptItem> items;
