@@ -140,7 +140,8 @@ std::vector<rl::EvalResult> EvalLog::run(policy::CausalLM& model, const tokenize
                 samples_->append(Json{{"step", step}, {"suite", r.name}, {"prompt_index", s.prompt}, {"sample", s.sample},
                                       {"prompt", item.prompt}, {"answer", item.answer}, {"completion", s.completion},
                                       {"extracted", s.extracted}, {"verdict", verifiers::verdict_name(s.verdict)},
-                                      {"reward", s.reward}, {"length", s.length}, {"truncated", s.truncated}}
+                                      {"reward", s.reward}, {"length", s.length}, {"truncated", s.truncated},
+                                      {"format_ok", s.format_ok}}
                                      .dump(-1, ' ', false, Json::error_handler_t::replace));
             }
         }

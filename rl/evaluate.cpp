@@ -114,7 +114,7 @@ EvalResult evaluate(policy::CausalLM& model,
             const auto& v = s.results[static_cast<size_t>(i)];
             r.samples.push_back({static_cast<int>(begin + static_cast<size_t>(i / suite.n)), static_cast<int>(i % suite.n),
                                  s.completions[static_cast<size_t>(i)], v.extracted, v.verdict, v.reward,
-                                 static_cast<int>(lengths[i]), truncated[i]});
+                                 static_cast<int>(lengths[i]), truncated[i], v.format_ok});
         }
     }
     double n_correct = 0, len_correct = 0, len_wrong = 0;
@@ -124,6 +124,7 @@ EvalResult evaluate(policy::CausalLM& model,
         (ok ? len_correct : len_wrong) += s.length;
         r.mean_length += s.length;
         r.truncated_rate += s.truncated;
+        r.format_rate += s.format_ok;
     }
     std::vector<verifiers::SampleMetrics> per_prompt;
     for (size_t p = 0; p < suite.items.size(); ++p) add_prompt_metrics(suite, reward, p, r.samples, per_prompt);
@@ -132,6 +133,7 @@ EvalResult evaluate(policy::CausalLM& model,
         r.accuracy = n_correct / total;
         r.mean_length /= total;
         r.truncated_rate /= total;
+        r.format_rate /= total;
         const auto mean = verifiers::mean_over_prompts(per_prompt);
         r.pass_at = mean.pass_at;
         r.maj_at = mean.maj_at;

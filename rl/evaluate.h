@@ -44,6 +44,7 @@ struct EvalSample {
     double reward = 0;
     int length = 0;              // generated tokens
     bool truncated = false;      // no end token within max_new_tokens
+    bool format_ok = false;      // the think/answer format
 };
 
 struct EvalResult {

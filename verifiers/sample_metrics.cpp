@@ -101,12 +101,19 @@ SampleMetrics mean_over_prompts(const std::vector<SampleMetrics>& per_prompt) {
     mean.maj_at.assign(mean.n, 0.0);
     for (const SampleMetrics& m : per_prompt) {
         if (m.prompts == 0) continue;
-        const double w = static_cast<double>(m.prompts) / mean.prompts;
+        // Sums weighted by prompt counts, divided once: a mean of 0/1 values is then exactly count / prompts.
+        const double w = static_cast<double>(m.prompts);
         mean.mean_at_n += w * m.mean_at_n;
         for (int k = 0; k < mean.n; ++k) {
             mean.pass_at[k] += w * m.pass_at[k];
             mean.maj_at[k] += w * m.maj_at[k];
         }
+    }
+    const double total = static_cast<double>(mean.prompts);
+    mean.mean_at_n /= total;
+    for (int k = 0; k < mean.n; ++k) {
+        mean.pass_at[k] /= total;
+        mean.maj_at[k] /= total;
     }
     return mean;
 }

@@ -47,7 +47,21 @@ for s in samples:
 evals = [json.loads(l) for l in open(f"{run}/eval.jsonl")]
 assert [(e["step"], e["suite"]) for e in evals] == [(st, su) for st in (0, 3, 6) for su in ("heldout_2hop", "heldout_3hop")], evals
 assert all(e["prompts"] == 32 and e["n"] == 1 and "pass@1" in e for e in evals), evals[0]
-assert sum(1 for _ in open(f"{run}/eval_samples.jsonl")) == 6 * 32
+eval_samples = [json.loads(l) for l in open(f"{run}/eval_samples.jsonl")]
+assert len(eval_samples) == 6 * 32
+# Each suite's rates are its samples' (the format: the prompt opens <think>, the completion closes it and
+# gives one <answer>); the pretrained base already writes that format on nearly every prompt.
+import re
+think_answer = re.compile(r"^(?:(?!<think>)(?!</think>).)*</think>\s*<answer>(?:(?!<answer>).)*</answer>\s*$", re.S)
+for e in evals:
+    mine = [x for x in eval_samples if x["step"] == e["step"] and x["suite"] == e["suite"]]
+    assert len(mine) == 32, e
+    for x in mine:
+        assert x["format_ok"] == bool(think_answer.match(x["completion"])), x
+    for rate, of in (("format_rate", "format_ok"), ("truncated_rate", "truncated")):
+        assert abs(e[rate] - sum(x[of] for x in mine) / 32) < 1e-12, (rate, e)
+    assert abs(e["accuracy"] - sum(x["verdict"] == "correct" for x in mine) / 32) < 1e-12, e
+assert all(e["format_rate"] >= 0.5 for e in evals), [e["format_rate"] for e in evals]
 s = json.load(open(f"{run}/summary.json"))
 for key in ("heldout_accuracy_before", "heldout_accuracy_after", "heldout_prompts", "steps", "wall_seconds", "eval_after"):
     assert key in s, key

@@ -152,5 +152,16 @@ TEST(MeanOverPromptsTest, MeansOfPerPromptValuesUpToTheSmallestN) {
     EXPECT_EQ(mean_over_prompts({SampleMetrics{}, a}).n, 2);
 }
 
+TEST(MeanOverPromptsTest, OneSampleEachIsExactlyTheShareCorrect) {
+    // 170 of 208 prompts right with n = 1: pass@1, maj@1 and mean@1 are the same double as 170.0 / 208,
+    // as the accuracy printed beside them (summing 1/208 one prompt at a time would drift in the last bits).
+    std::vector<SampleMetrics> per_prompt;
+    for (int p = 0; p < 208; ++p) per_prompt.push_back(sample_metrics(graded({p < 170 ? "7" : "8"}, "7")));
+    SampleMetrics m = mean_over_prompts(per_prompt);
+    EXPECT_EQ(m.mean_at_n, 170.0 / 208);
+    EXPECT_EQ(m.pass_at, (std::vector<double>{170.0 / 208}));
+    EXPECT_EQ(m.maj_at, (std::vector<double>{170.0 / 208}));
+}
+
 }  // namespace
 }  // namespace aha::verifiers
