@@ -57,7 +57,14 @@ void check_ids(const ModelText& t) {
 
 std::vector<int> ModelText::encode(const std::string& text) const { return tokenizer->encode(text, false); }
 
-std::string ModelText::decode(const std::vector<int>& ids) const { return tokenizer->decode(ids, true); }
+std::string ModelText::decode(const std::vector<int>& ids) const {
+    std::vector<int> known;
+    known.reserve(ids.size());
+    for (int id : ids) {
+        if (tokenizer->has_id(id)) known.push_back(id);
+    }
+    return tokenizer->decode(known, true);
+}
 
 bool ModelText::is_eos(int id) const { return std::find(eos_ids.begin(), eos_ids.end(), id) != eos_ids.end(); }
 

@@ -27,7 +27,9 @@ struct ModelText {
     // Ids of `text` with no special tokens added (templates write BOS themselves, as TRL and verl
     // tokenize chat-templated prompts).
     std::vector<int> encode(const std::string& text) const;
-    // Text of `ids` with special tokens (end, padding, BOS) skipped, as TRL decodes completions.
+    // Text of `ids` with special tokens (end, padding, BOS) skipped, as TRL decodes completions. Ids the model
+    // can sample but the tokenizer has no token for (the padding rows of an embedding larger than the
+    // vocabulary: Qwen2.5 has 151,936 rows for 151,665 tokens) decode to nothing, as `tokenizers` does.
     std::string decode(const std::vector<int>& ids) const;
     bool is_eos(int id) const;
     int vocab_size() const;

@@ -556,6 +556,10 @@ std::string Tokenizer::decode(const std::vector<int>& ids, bool skip_special_tok
 
 int Tokenizer::vocab_size() const { return impl_->vocab_size; }
 
+bool Tokenizer::has_id(int id) const {
+    return impl_->added_by_id.count(id) > 0 || impl_->model->token(id) != nullptr;
+}
+
 int Tokenizer::token_to_id(const std::string& token) const {
     auto a = impl_->added_by_content.find(token);
     if (a != impl_->added_by_content.end()) return a->second;
@@ -585,6 +589,7 @@ StreamDecoder::StreamDecoder(const Tokenizer& tokenizer, bool skip_special_token
 
 std::string StreamDecoder::push(int id) {
     if (skip_special_ && tokenizer_.is_special(id)) return "";
+    if (!tokenizer_.has_id(id)) return "";  // a row of the model's embedding without a token: nothing, as `tokenizers`
     pending_ += tokenizer_.token_bytes(id);
     const size_t complete = complete_utf8_prefix(pending_);
     std::string out = pending_.substr(0, complete);

@@ -49,6 +49,7 @@ class Tokenizer {
     int token_to_id(const std::string& token) const;  // -1 when absent
     std::string id_to_token(int id) const;            // throws for an unknown id
     bool is_special(int id) const;
+    bool has_id(int id) const;  // a token (of the model or an added one) has this id
     const std::vector<AddedToken>& added_tokens() const;
     const std::string& source() const;
 
@@ -63,7 +64,8 @@ class Tokenizer {
 
 // Incremental decoding for streaming and stop strings: push ids one by one; each call returns the newly
 // completed text and never a partial UTF-8 character (bytes of an unfinished character wait for the next
-// token). finish() returns what is left, with any dangling bytes as U+FFFD.
+// token). finish() returns what is left, with any dangling bytes as U+FFFD. An id the tokenizer has no token for
+// (an embedding row past the vocabulary) gives nothing, as `tokenizers` decodes it.
 class StreamDecoder {
  public:
     explicit StreamDecoder(const Tokenizer& tokenizer, bool skip_special_tokens = false);

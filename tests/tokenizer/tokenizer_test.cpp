@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "datasets/prompt_template.h"
 #include "tests/support/error_text.h"
+#include "tokenizer/model_text.h"
 #include "tokenizer/tokenizer.h"
 #include "tokenizer/unicode.h"
 
@@ -186,6 +187,24 @@ TEST_F(RealTokenizer, StreamingNeverEmitsHalfACharacter) {
     }
     joined += stream.finish();
     EXPECT_EQ(joined, qwen().decode(qwen().encode(text)));
+}
+
+TEST_F(RealTokenizer, IdsPastTheVocabularyDecodeToNothingInCompletions) {
+    // Qwen's embeddings have 151,936 rows for 151,669 tokens: a policy can sample a row without a token.
+    // Completions and streams skip it, as `tokenizers` does (decode([9707, 151670, 1879]) == "Hello world");
+    // Tokenizer::decode of explicit ids stays strict.
+    const std::vector<int> ids = {9707, 151670, 1879, -1, 1 << 20};
+    EXPECT_TRUE(qwen().has_id(9707));
+    EXPECT_FALSE(qwen().has_id(151670));
+    EXPECT_FALSE(qwen().has_id(-1));
+    ModelText text = ModelText::from_tokenizer(Tokenizer::from_file(std::string(AHA_SOURCE_DIR) + "/tests/data/tokenizers/qwen3"),
+                                               {151645}, 151643);
+    EXPECT_EQ(text.decode(ids), "Hello world");
+    StreamDecoder stream(qwen(), true);
+    std::string joined;
+    for (int id : ids) joined += stream.push(id);
+    EXPECT_EQ(joined + stream.finish(), "Hello world");
+    EXPECT_THROW(qwen().decode(ids), FormatError);
 }
 
 TEST_F(RealTokenizer, BatchEncodingOnThreadsEqualsOneByOne) {
