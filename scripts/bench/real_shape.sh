@@ -7,7 +7,8 @@
 # Usage: scripts/bench/real_shape.sh [STEPS] [PROMPTS] [GROUP] [NEW_TOKENS] [THREADS] [DTYPE...]
 #   defaults: 2 steps, 4 prompts x 4 samples x 128 tokens, 2 threads, float32 bfloat16
 #   AHA_BENCH_NO_BUILD=1 uses build/cli/aha as it is; AHA_BENCH_DIR (default /tmp/aha_real_shape) keeps the
-#   checkpoint (about 2 GB) between runs.
+#   checkpoint (about 2 GB) between runs. AHA_BENCH_SET="key=value ..." passes each as --set to aha train
+#   (e.g. "rl.micro_batch_tokens=1024 rl.gradient_checkpointing=true"); AHA_BENCH_NO_HF=1 skips transformers.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 STEPS=${1:-2}
@@ -37,20 +38,28 @@ for dtype in "${DTYPES[@]}"; do
  "rl": {"steps": $STEPS, "prompts_per_step": $PROMPTS, "group_size": $GROUP, "learning_rate": 1e-6,
         "sampling": {"max_new_tokens": $NEW, "temperature": 1.0}, "reward": {"name": "math"}}}
 JSON
-    /usr/bin/time -f "%M" -o "$DIR/$dtype.rss" build/cli/aha train "$DIR/$dtype.json" >"$DIR/$dtype.out" 2>"$DIR/$dtype.err" \
+    sets=()
+    for kv in ${AHA_BENCH_SET:-}; do sets+=(--set "$kv"); done
+    /usr/bin/time -f "%M" -o "$DIR/$dtype.rss" build/cli/aha train "$DIR/$dtype.json" "${sets[@]}" >"$DIR/$dtype.out" 2>"$DIR/$dtype.err" \
         || { echo "aha train failed ($dtype):" >&2; tail -20 "$DIR/$dtype.err" >&2; exit 1; }
-    hf=$(OMP_NUM_THREADS=$THREADS "$PY" scripts/bench/real_shape_hf.py step "$DIR/model" "$dtype" "$PROMPTS" "$GROUP" "$NEW" \
+    hf=null
+    [ -n "${AHA_BENCH_NO_HF:-}" ] || hf=$(OMP_NUM_THREADS=$THREADS "$PY" scripts/bench/real_shape_hf.py step "$DIR/model" "$dtype" "$PROMPTS" "$GROUP" "$NEW" \
          "$THREADS" 2>/dev/null)
     "$PY" - "$dtype" "$(tail -1 "$DIR/$dtype.rss")" "$run/metrics.jsonl" "$hf" <<'PY'
-import json, sys
+import json, os, sys
 dtype, rss_kib, metrics, hf = sys.argv[1], int(sys.argv[2]), sys.argv[3], json.loads(sys.argv[4])
 steps = [json.loads(l) for l in open(metrics)]
 mean = lambda k: sum(s[k] for s in steps) / len(steps)
 phases = [mean(k) for k in ("seconds_rollout", "seconds_score", "seconds_batch", "seconds_update")]
 tokens = sum(s["completion_length"] for s in steps) / len(steps)
-print(f"| {dtype} | aha train ({len(steps)} steps, {tokens:.0f} tokens/completion) | {rss_kib / 1024 / 1024:.2f} GiB | "
+sets = os.environ.get("AHA_BENCH_SET", "").split()
+label = f"aha train ({len(steps)} steps, {tokens:.0f} tokens/completion" + "".join(f", {kv}" for kv in sets) + ")"
+print(f"| {dtype} | {label} | {rss_kib / 1024 / 1024:.2f} GiB | "
       + " | ".join(f"{p:.1f}" for p in phases) + f" | {sum(phases):.1f} |")
-print(f"| {dtype} | transformers (1 step) | {hf['peak_rss_mib'] / 1024:.2f} GiB | {hf['seconds_rollout']:.1f} | - | - | "
+if hf is None:
+    sys.exit(0)
+changed = f", {hf['changed_share'] * 100:.1f}% of sampled weights changed by the step"
+print(f"| {dtype} | transformers (1 step{changed}) | {hf['peak_rss_mib'] / 1024:.2f} GiB | {hf['seconds_rollout']:.1f} | - | - | "
       f"{hf['seconds_update']:.1f} | {hf['seconds_rollout'] + hf['seconds_update']:.1f} |")
 PY
 done

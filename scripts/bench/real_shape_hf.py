@@ -8,8 +8,9 @@ step DIR DTYPE PROMPTS GROUP NEW_TOKENS THREADS
     One GRPO-shaped step as a transformers user runs it (TRL's GRPOTrainer does the same three things):
     sample GROUP completions of NEW_TOKENS tokens for each of the first PROMPTS GSM8K training questions
     (chat template, temperature 1, KV cache), then one forward and backward of the completion log-probs
-    (full [tokens, vocab] logits from the model, then log_softmax and gather) and one AdamW step. Prints
-    JSON: seconds per phase and the peak resident set size.
+    (full [tokens, vocab] logits from the model, then log_softmax and gather) and one AdamW step in the
+    model's dtype, as the model is loaded. Prints JSON: seconds per phase, the peak resident set size and the
+    share of a sample of weights (first and last layer) that the step changed.
 """
 import json
 import os
@@ -59,6 +60,10 @@ def step(model_dir, dtype, prompts, group, new_tokens, threads):
     out["seconds_rollout"] = time.perf_counter() - t
     out["rss_after_rollout_mib"] = peak_rss_mib()
 
+    # A sample of weights (the first and last layers' projections) to count how many the step changes: in
+    # bfloat16 an update of lr 1e-6 is below half a unit in the last place of most weights.
+    sampled = [p for n, p in model.named_parameters() if n.startswith(("model.layers.0.", f"model.layers.{len(model.model.layers) - 1}."))]
+    before = [p.detach().clone() for p in sampled]
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-6)
     prompt_len = enc["input_ids"].shape[1]
     mask = torch.cat([enc["attention_mask"], torch.ones_like(seqs[:, prompt_len:])], dim=1)
@@ -71,6 +76,8 @@ def step(model_dir, dtype, prompts, group, new_tokens, threads):
     optimizer.step()
     optimizer.zero_grad()
     out["seconds_update"] = time.perf_counter() - t
+    changed = sum(int((p.detach() != b).sum()) for p, b in zip(sampled, before))
+    out["changed_share"] = changed / sum(b.numel() for b in before)
     out["completion_tokens"] = int(seqs[:, prompt_len:].numel())
     out["peak_rss_mib"] = peak_rss_mib()
     print(json.dumps(out))
