@@ -173,15 +173,17 @@ Json sample_line(int step, const rl::ScoredRollout& kept, const tokenizer::Model
     for (int64_t t = 0; t < ids.size(0); ++t) {
         if (valid[t].item<bool>()) prompt.push_back(static_cast<int>(ids[t].item<int64_t>()));
     }
-    Json completions = Json::array(), rewards = Json::array(), verdicts = Json::array();
+    Json completions = Json::array(), rewards = Json::array(), shaped = Json::array(), verdicts = Json::array();
     for (int i = 0; i < G && i < kept.size(); ++i) {
         completions.push_back(kept.completions[static_cast<size_t>(i)]);
         rewards.push_back(kept.results[static_cast<size_t>(i)].reward);
+        shaped.push_back(kept.shaped[i].item<double>());
         verdicts.push_back(verifiers::verdict_name(kept.results[static_cast<size_t>(i)].verdict));
     }
     const auto& item = kept.items.front();
     return {{"step", step}, {"source", item.source}, {"prompt", text.tokenizer->decode(prompt, false)}, {"answer", item.answer},
-            {"reward_name", item.reward}, {"completions", completions}, {"rewards", rewards}, {"verdicts", verdicts}};
+            {"reward_name", item.reward}, {"completions", completions}, {"rewards", rewards},
+            {"shaped_rewards", shaped}, {"verdicts", verdicts}};
 }
 
 Json by_suite(const std::vector<rl::EvalResult>& results) {

@@ -118,6 +118,19 @@ ConfigReader& ConfigReader::read(const std::string& key, std::vector<std::string
     return *this;
 }
 
+ConfigReader& ConfigReader::read(const std::string& key, std::optional<double>& out) {
+    if (const Json* v = find(key)) {
+        if (!v->is_number() && !v->is_null()) wrong_type(path_of(key), "a number or null", *v);
+        out = v->is_null() ? std::nullopt : std::optional<double>(v->get<double>());
+    }
+    return *this;
+}
+
+ConfigReader& ConfigReader::read(const std::string& key, Json& out) {
+    if (const Json* v = find(key)) out = *v;
+    return *this;
+}
+
 ConfigReader ConfigReader::child(const std::string& key) {
     static const Json kEmpty = Json::object();
     const Json* v = find(key);

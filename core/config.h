@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -30,6 +31,10 @@ class ConfigReader {
     ConfigReader& read(const std::string& key, std::string& out);
     ConfigReader& read(const std::string& key, std::vector<int>& out);
     ConfigReader& read(const std::string& key, std::vector<std::string>& out);
+    // A number, or null for none.
+    ConfigReader& read(const std::string& key, std::optional<double>& out);
+    // Any JSON value, as it is (the caller's validate() checks its shape).
+    ConfigReader& read(const std::string& key, Json& out);
 
     // A nested object (an empty one when absent); the key counts as known.
     ConfigReader child(const std::string& key);

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,12 +37,19 @@ using ConfigFields = std::vector<ConfigField<T>>;
 template <typename V>
 using ValueCheck = std::function<std::string(const V&)>;
 
+// A member's value as the config writes it (an unset optional is null).
+template <typename V>
+Json config_value(const V& v) {
+    return Json(v);
+}
+inline Json config_value(const std::optional<double>& v) { return v ? Json(*v) : Json(nullptr); }
+
 template <typename T, typename V>
 ConfigField<T> field(std::string name, V T::*member, ValueCheck<V> check = {}) {
     ConfigField<T> f;
     f.name = name;
     f.read = [name, member](ConfigReader& r, T& c) { r.read(name, c.*member); };
-    f.write = [name, member](const T& c, Json& j) { j[name] = c.*member; };
+    f.write = [name, member](const T& c, Json& j) { j[name] = config_value(c.*member); };
     f.check = [member, check](const T& c, const std::string& key) {
         if (!check) return;
         const std::string problem = check(c.*member);

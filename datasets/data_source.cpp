@@ -6,6 +6,7 @@
 
 #include "core/config_fields.h"
 #include "core/files.h"
+#include "core/log.h"
 #include "core/strings.h"
 #include "datasets/rows.h"
 
@@ -262,6 +263,30 @@ std::vector<std::string> answer_format_names() {
     return names;
 }
 
+bool is_scalar(const Json& v) { return v.is_string() || v.is_number() || v.is_boolean(); }
+
+std::string where_problem(const Json& where) {
+    const char* expected = "expected an object of field: value or field: [values] (strings, numbers or booleans)";
+    if (!where.is_object()) return expected;
+    for (const auto& [key, want] : where.items()) {
+        const bool ok = is_scalar(want) || (want.is_array() && !want.empty() &&
+                                            std::all_of(want.begin(), want.end(), [](const Json& v) { return is_scalar(v); }));
+        if (key.empty() || !ok) return std::string(expected) + "; got " + Json{{key, want}}.dump();
+    }
+    return "";
+}
+
+// Whether the row's fields match every key of `where`; a row without one of the fields is an error (a
+// filter on a field the data does not have is a mistake in the config).
+bool row_matches(const Json& row, const Json& where, const std::string& at) {
+    for (const auto& [key, want] : where.items()) {
+        const Json& have = required_field(row, key, at);
+        const bool hit = want.is_array() ? std::find(want.begin(), want.end(), have) != want.end() : have == want;
+        if (!hit) return false;
+    }
+    return true;
+}
+
 // Every key but "preset", which is read first (its settings are the defaults of the others).
 const ConfigFields<DataSourceConfig>& source_fields() {
     static const ConfigFields<DataSourceConfig> f = {
@@ -277,6 +302,7 @@ const ConfigFields<DataSourceConfig>& source_fields() {
         field("reward", &DataSourceConfig::reward),
         field("weight", &DataSourceConfig::weight, greater_than(0.0)),
         field("max_prompt_tokens", &DataSourceConfig::max_prompt_tokens, at_least(0, " (0 = no limit)")),
+        field("where", &DataSourceConfig::where, ValueCheck<Json>(where_problem)),
         field("rows", &DataSourceConfig::rows, ValueCheck<std::vector<int>>([](const std::vector<int>& v) {
                   return v.empty() || (v.size() == 2 && v[0] >= 1 && v[1] >= v[0]) ? ""
                                                                                   : "expected [first, last] with 1 <= first <= last";
@@ -338,6 +364,7 @@ std::vector<Example> load_examples(const DataSourceConfig& source) {
     out.reserve(last - first);
     for (size_t i = first; i < last; ++i) {
         Row& row = rows[i];
+        if (!source.where.empty() && !row_matches(row.fields, source.where, row.where)) continue;
         Example e;
         e.messages = source.prompt_format.empty()
                          ? prompt_messages(required_field(row.fields, source.prompt_key, row.where), source.prompt_key, row.where)
@@ -348,6 +375,14 @@ std::vector<Example> load_examples(const DataSourceConfig& source) {
         e.where = row.where;
         e.fields = std::make_shared<const Json>(std::move(row.fields));
         out.push_back(std::move(e));
+    }
+    if (!source.where.empty()) {
+        if (out.empty()) {
+            throw FormatError(file + ": none of its " + std::to_string(last - first) + " rows match where " + source.where.dump(),
+                              "data source '" + source.name + "'");
+        }
+        log_info(source.name + ": " + std::to_string(out.size()) + " of " + std::to_string(last - first) + " rows match where " +
+                 source.where.dump());
     }
     return out;
 }

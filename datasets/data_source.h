@@ -36,6 +36,10 @@ struct DataSourceConfig {
     double weight = 1.0;           // share of the training stream, relative to the other sources
     int max_prompt_tokens = 0;     // longer rendered prompts are dropped (and counted); 0 = no limit
     std::vector<int> rows;         // [first, last] 1-based rows to keep (inclusive); empty = all
+    // Rows to keep by their fields: {"level": ["Level 3", "Level 4"], "extra_info.split": "train"} keeps a
+    // row whose field (dotted key) equals the value, or one of the listed values, for every key. Applied
+    // after `rows`. Empty = all.
+    Json where = Json::object();
 
     // A preset's settings, overridden by the keys given with it.
     static DataSourceConfig from_json(ConfigReader r);

@@ -101,14 +101,18 @@ torch::Tensor MoEImpl::forward(const torch::Tensor& x, const torch::Tensor& toke
     if (aux_loss_enabled) {
         // Switch/Qwen-style balance loss over the real tokens: E * sum_e f_e P_e, where f_e is the share of
         // routed slots that went to e and P_e its mean routing probability.
-        auto real = valid.to(torch::kFloat32);                                                     // [N]
-        auto n_real = real.sum().clamp_min(1);
+        // Per sequence, the same over each row's tokens, averaged over the rows that have real tokens.
+        const int64_t S = aux_loss_per_sequence ? B : 1;
+        auto real = valid.to(torch::kFloat32).view({S, N / S});                                    // [S, n]
+        auto n_real = real.sum(1, /*keepdim=*/true);                                               // [S, 1]
         auto probs = c_.moe.scoring == "sigmoid" ? scores / scores.sum(-1, true) : scores;         // [N, E]
-        auto mean_prob = (probs * real.unsqueeze(1)).sum(0) / n_real;                              // [E]
-        auto share = torch::zeros({E}, probs.options())
-                         .scatter_add_(0, flat_choice, real.repeat_interleave(k))
-                         .div(n_real * k);                                                         // [E]
-        aux_loss = (share * mean_prob).sum() * E;
+        auto mean_prob = (probs.view({S, N / S, E}) * real.unsqueeze(2)).sum(1) / n_real.clamp_min(1);  // [S, E]
+        auto share = torch::zeros({S, E}, probs.options())
+                         .scatter_add_(1, chosen.view({S, N / S * k}), real.repeat_interleave(k, 1))
+                         .div(n_real.clamp_min(1) * k);                                            // [S, E]
+        auto per_row = (share * mean_prob).sum(1) * E;                                             // [S]
+        auto rows = n_real.squeeze(1).gt(0).to(per_row.scalar_type());
+        aux_loss = (per_row * rows).sum() / rows.sum().clamp_min(1);
     }
 
     // Dispatch grouped by expert: sort the (token, slot) pairs by expert, run each expert on its slice.

@@ -55,8 +55,11 @@ class MoEImpl : public torch::nn::Cloneable<MoEImpl> {
     torch::Tensor load;
     bool record_load = true;
     // The classic balance loss of the last forward (E * sum_e f_e * P_e over real tokens; 1 when uniform),
-    // computed only when aux_loss_enabled.
+    // computed only when aux_loss_enabled: over all the forward's tokens, or, when aux_loss_per_sequence,
+    // per sequence (f and P over each row's real tokens) and averaged over the rows with any, as DeepSeek-V3's
+    // complementary sequence-wise balance loss.
     bool aux_loss_enabled = false;
+    bool aux_loss_per_sequence = false;
     torch::Tensor aux_loss;
 
  private:

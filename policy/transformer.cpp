@@ -230,9 +230,10 @@ torch::Tensor CausalLMImpl::aux_loss() const {
     return total;
 }
 
-void CausalLMImpl::set_aux_loss(bool on) {
+void CausalLMImpl::set_aux_loss(bool on, bool per_sequence) {
     for (auto& m : moe_layers()) {
         m->aux_loss_enabled = on;
+        m->aux_loss_per_sequence = per_sequence;
         m->aux_loss = torch::Tensor();
     }
 }

@@ -100,7 +100,8 @@ class CausalLMImpl : public torch::nn::Cloneable<CausalLMImpl> {
     // Sum over MoE layers of the balance loss of the last forward (undefined tensor on dense models or
     // when the loss is off).
     torch::Tensor aux_loss() const;
-    void set_aux_loss(bool on);
+    // Turns the balance loss on or off; per_sequence: see MoEImpl::aux_loss_per_sequence.
+    void set_aux_loss(bool on, bool per_sequence = false);
     // Auxiliary-loss-free balancing (DeepSeek-V3): bias_e += gamma * sign(mean load - load_e), from the
     // load recorded since the last reset. Throws when the architecture has no correction bias.
     void update_routing_bias(double gamma);

@@ -222,6 +222,7 @@ Collected collect(const CollectInputs& in, const PromptSource& source, const Grp
         ScoredRollout s = sample_and_score(in.engine, in.text, source(config.prompts_per_step), G, sampling, in.reward,
                                            in.reward_workers);
         s.shaped = s.rewards + overlong_penalty(s.lengths, config.sampling.max_new_tokens, config.overlong);
+        if (config.truncated_reward) s.shaped = torch::where(s.truncated, static_cast<float>(*config.truncated_reward), s.shaped);
         c.sampled_results.insert(c.sampled_results.end(), s.results.begin(), s.results.end());
         shaped.push_back(s.shaped);
         lengths.push_back(s.lengths);

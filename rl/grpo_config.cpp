@@ -29,6 +29,7 @@ const ConfigFields<GrpoConfig>& grpo_fields() {
         field("scale_rewards", &C::scale_rewards),
         field("shuffle_rewards", &C::shuffle_rewards),
         field("mask_truncated", &C::mask_truncated),
+        field("truncated_reward", &C::truncated_reward),
         field("gradient_checkpointing", &C::gradient_checkpointing),
         field("reward_workers", &C::reward_workers, ValueCheck<int>([](const int& w) {
                   return w >= 0 && w <= 1024 ? "" : "expected 0..1024 (0 = automatic)";
@@ -49,6 +50,7 @@ GrpoConfig GrpoConfig::from_json(ConfigReader r) {
     {
         ConfigReader moe = r.child("moe");
         moe.read("bias_update_rate", c.moe.bias_update_rate).read("aux_loss_coef", c.moe.aux_loss_coef);
+        moe.read("aux_loss_scope", c.moe.aux_loss_scope);
         moe.finish();
     }
     c.loss = PolicyLossConfig::from_json(r.child("loss"));
@@ -62,7 +64,8 @@ Json GrpoConfig::to_json() const {
     Json j = {{"lr_schedule", lr_schedule.to_json()},
               {"overlong", overlong.to_json()},
               {"dynamic_sampling", dynamic_sampling.to_json()},
-              {"moe", {{"bias_update_rate", moe.bias_update_rate}, {"aux_loss_coef", moe.aux_loss_coef}}},
+              {"moe", {{"bias_update_rate", moe.bias_update_rate}, {"aux_loss_coef", moe.aux_loss_coef},
+                       {"aux_loss_scope", moe.aux_loss_scope}}},
               {"loss", loss.to_json()},
               {"reward", reward.to_json()},
               {"sampling", sampling.to_json()},
@@ -84,6 +87,7 @@ void GrpoConfig::validate(const std::string& path) const {
     parse_reward_scale(scale_rewards, path + ".scale_rewards");
     config_require(moe.bias_update_rate >= 0, path + ".moe.bias_update_rate", "expected >= 0 (0 = frozen)");
     config_require(moe.aux_loss_coef >= 0, path + ".moe.aux_loss_coef", "expected >= 0 (0 = off)");
+    config_require_one_of(moe.aux_loss_scope, {"batch", "sequence"}, path + ".moe.aux_loss_scope");
     loss.validate(path + ".loss");
     reward.validate(path + ".reward");
     sampling.validate(path + ".sampling");

@@ -2,6 +2,7 @@
 // schedule, advantages, DAPO's controls, MoE balancing, and the loss, reward, sampling and engine blocks.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,10 @@ struct GrpoConfig {
     DynamicSamplingConfig dynamic_sampling;  // key dynamic_sampling; off by default
     // DAPO's overlong filtering: truncated completions (no end token) contribute no tokens to the loss.
     bool mask_truncated = false;
+    // The reward of a truncated completion (no end token) in place of its verifier's, as Dr. GRPO's oat
+    // code gives 0 to unfinished answers; unset (null) = the verifier's reward stands. Accuracy is still
+    // the verifier's verdict.
+    std::optional<double> truncated_reward;
     // Recompute each decoder block in the backward pass (less activation memory, ~1/3 more compute).
     bool gradient_checkpointing = false;
     // Threads that score a step's completions at once (the code reward runs one sandboxed program per
@@ -69,6 +74,9 @@ struct GrpoConfig {
         double bias_update_rate = 0.0;
         // Weight of the classic balance loss (E * sum_e f_e P_e per MoE layer) added to the policy loss.
         double aux_loss_coef = 0.0;
+        // Over what f_e and P_e are counted: "batch" (all the micro-batch's tokens, Switch/Qwen-MoE) or
+        // "sequence" (each sequence's tokens, averaged over sequences: DeepSeek-V3's sequence-wise loss).
+        std::string aux_loss_scope = "batch";
     } moe;
     PolicyLossConfig loss;
     verifiers::RewardConfig reward;

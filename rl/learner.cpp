@@ -28,7 +28,7 @@ Learner::Learner(policy::CausalLM policy, const GrpoConfig& config) : policy_(st
         reference_->eval();
     }
     policy_->set_gradient_checkpointing(config_.gradient_checkpointing);
-    policy_->set_aux_loss(config_.moe.aux_loss_coef > 0);
+    policy_->set_aux_loss(config_.moe.aux_loss_coef > 0, config_.moe.aux_loss_scope == "sequence");
     std::vector<torch::Tensor> trained = policy_->parameters();
     if (trained.front().scalar_type() != torch::kFloat32) {
         for (const auto& p : trained) master_.push_back(p.detach().to(torch::kFloat32).requires_grad_(true));
@@ -86,7 +86,9 @@ double Learner::optimizer_step() {
     auto params = policy_->parameters();
     if (!master_.empty()) {
         for (size_t i = 0; i < params.size(); ++i) {
-            if (params[i].grad().defined()) master_[i].mutable_grad() = params[i].grad().to(torch::kFloat32);
+            if (!params[i].grad().defined()) continue;
+            master_[i].mutable_grad() = params[i].grad().to(torch::kFloat32);
+            params[i].mutable_grad() = torch::Tensor();  // released as it is copied: the peak holds one copy
         }
     }
     const auto& trained = master_.empty() ? params : master_;

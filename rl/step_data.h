@@ -32,7 +32,7 @@ struct ScoredRollout {
     std::vector<std::string> completions;  // decoded text, end token excluded
     std::vector<verifiers::VerifierResult> results;
     torch::Tensor rewards;    // [N] the verifier's
-    torch::Tensor shaped;     // [N] the verifier's plus DAPO's overlong penalty (= rewards when off)
+    torch::Tensor shaped;     // [N] the verifier's plus DAPO's overlong penalty, rl.truncated_reward on truncated ones
     torch::Tensor lengths;    // [N] float32 generated tokens
     torch::Tensor truncated;  // [N] bool: no end token
     double seconds_rollout = 0, seconds_score = 0;  // sampling on the engine; decoding and the verifiers

@@ -181,6 +181,44 @@ TEST(DataSourceTest, EveryPresetLoadsItsShippedFile) {
     EXPECT_EQ(source({{"preset", "gsm8k"}, {"reward", "math_and_format"}}).reward, "math_and_format");
 }
 
+TEST(DataSourceTest, WhereKeepsRowsWhoseFieldsMatch) {
+    // MATH levels 3-5 (SimpleRL-Zoo's math_lvl3to5 slice): 1,592 + 1,690 + 2,304 of the 7,500 problems.
+    auto hard = load_examples(source({{"preset", "math"}, {"where", {{"level", {"Level 3", "Level 4", "Level 5"}}}}}));
+    EXPECT_EQ(hard.size(), 5586u);
+    for (const auto& e : hard) EXPECT_NE((*e.fields)["level"], "Level 1");
+    // Every key must match; a single value is a one-element list.
+    auto algebra5 = load_examples(source({{"preset", "math"}, {"where", {{"level", "Level 5"}, {"type", "Algebra"}}}}));
+    EXPECT_EQ(algebra5.size(), 436u);
+    // Dotted keys, numbers (1 matches 1.0) and booleans; applied after rows.
+    auto p = temp_file("w.jsonl",
+                       "{\"q\": \"a\", \"a\": \"1\", \"meta\": {\"n\": 1, \"ok\": true}}\n"
+                       "{\"q\": \"b\", \"a\": \"2\", \"meta\": {\"n\": 2, \"ok\": true}}\n"
+                       "{\"q\": \"c\", \"a\": \"3\", \"meta\": {\"n\": 1.0, \"ok\": false}}\n");
+    auto base = Json{{"path", p}, {"prompt_key", "q"}, {"answer_key", "a"}};
+    auto with = [&](Json where, std::vector<int> rows = {}) {
+        Json j = base;
+        j["where"] = std::move(where);
+        if (!rows.empty()) j["rows"] = rows;
+        std::string got;
+        for (const auto& e : load_examples(source(j))) got += e.messages[0].content;
+        return got;
+    };
+    EXPECT_EQ(with({{"meta.n", 1}}), "ac");
+    EXPECT_EQ(with({{"meta.n", {1, 2}}, {"meta.ok", true}}), "ab");
+    EXPECT_EQ(with({{"meta.n", 1}}, {2, 3}), "c");
+    // No match, a missing field, and a where of the wrong shape are errors naming the file, row or key.
+    const std::string none = error_of<FormatError>([&] { with({{"meta.n", 7}}); });
+    EXPECT_NE(none.find("w.jsonl: none of its 3 rows match where {\"meta.n\":7}"), std::string::npos) << none;
+    const std::string missing = error_of<FormatError>([&] { with({{"level", "Level 5"}}); });
+    EXPECT_NE(missing.find("w.jsonl:1: no field 'level'"), std::string::npos) << missing;
+    for (const Json& bad : {Json{{"level", Json::array()}}, Json{{"level", {{"x", 1}}}}, Json("Level 5")}) {
+        Json j = base;
+        j["where"] = bad;
+        const std::string e = error_of<ConfigError>([&] { source(j).validate("data.train[0]"); });
+        EXPECT_NE(e.find("data.train[0].where: expected an object of field: value"), std::string::npos) << e;
+    }
+}
+
 std::vector<size_t> draw(DataStream& s, int n) {
     std::vector<size_t> out;
     for (int i = 0; i < n; ++i) {

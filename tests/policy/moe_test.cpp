@@ -190,6 +190,30 @@ TEST(MoeTest, BalanceLossIsDifferentiableAndOneWhenUniform) {
     EXPECT_GT(grad.abs().sum().item<double>(), 0);
 }
 
+TEST(MoeTest, SequenceWiseBalanceLossIsTheMeanOfEachSequencesLoss) {
+    for (const auto& config : {deepseek_v3_config(), qwen2_moe_config()}) {
+        SCOPED_TRACE(config.model_type);
+        torch::manual_seed(8);
+        CausalLM model(config);
+        randomize(*model);  // routing far from uniform, so the scopes differ
+        auto ids = torch::randint(0, 40, {3, 7}, torch::kLong);
+        auto valid = torch::ones({3, 7}, torch::kBool);
+        valid.index_put_({1, torch::indexing::Slice(4, torch::indexing::None)}, false);  // row 1: 4 real tokens
+        valid.index_put_({2}, false);                                                     // row 2: none
+        auto aux_of = [&](const torch::Tensor& i, const torch::Tensor& v, bool per_sequence) {
+            model->set_aux_loss(true, per_sequence);
+            model->forward(i, positions_from_mask(v), v);
+            return model->aux_loss().item<double>();
+        };
+        const double sequence = aux_of(ids, valid, true);
+        // Each row alone, with the batch-wide formula (its real tokens only); row 2 has none and is left out.
+        const double row0 = aux_of(ids.narrow(0, 0, 1), valid.narrow(0, 0, 1), false);
+        const double row1 = aux_of(ids.narrow(0, 1, 1).narrow(1, 0, 4), valid.narrow(0, 1, 1).narrow(1, 0, 4), false);
+        EXPECT_NEAR(sequence, (row0 + row1) / 2, 1e-5 * sequence);
+        EXPECT_GT(std::abs(sequence - aux_of(ids, valid, false)), 1e-4) << "the scopes should differ here";
+    }
+}
+
 TEST(MoeTest, GradientCheckpointingGivesTheSameGradients) {
     for (const auto& config : {deepseek_v3_config(), qwen2_moe_config()}) {
         torch::manual_seed(7);

@@ -119,6 +119,40 @@ TEST(GrpoEndToEndTest, OverlongShapingAndTruncationMasking) {
     EXPECT_GT(std::abs(kept.loss - all_rows.loss), 1e-6);
 }
 
+TEST(GrpoEndToEndTest, TruncatedRewardReplacesTheVerifiersOnTruncatedCompletionsOnly) {
+    auto tok = tokenizer();
+    std::vector<PromptItem> items = {{"<bos>?a", "b"}, {"<bos>?b", "b"}, {"<bos>?c", "b"}, {"<bos>?d", "b"}};
+    GrpoConfig c = small_config();
+    GrpoTrainer plain(tiny_model(tok.vocab_size()), tok.model_text(), c, starts_with);
+    StepMetrics verifier = plain.step(items, 1);
+    ASSERT_GT(verifier.truncated_rate, 0.0);
+    ASSERT_LT(verifier.truncated_rate, 1.0);
+    c.truncated_reward = -1.0;
+    GrpoTrainer capped(tiny_model(tok.vocab_size()), tok.model_text(), c, starts_with);
+    StepMetrics m = capped.step(items, 1);
+    const ScoredRollout& s = capped.last_kept();
+    // The same weights and seeds sample the same completions; only the truncated ones' rewards change.
+    EXPECT_EQ(m.truncated_rate, verifier.truncated_rate);
+    EXPECT_EQ(m.accuracy, verifier.accuracy);  // accuracy is still the verifier's verdict
+    double sum = 0;
+    for (int64_t i = 0; i < s.size(); ++i) {
+        const double want = s.truncated[i].item<bool>() ? -1.0 : s.results[static_cast<size_t>(i)].reward;
+        EXPECT_EQ(s.shaped[i].item<float>(), static_cast<float>(want)) << "completion " << i;
+        EXPECT_EQ(s.rewards[i].item<float>(), static_cast<float>(s.results[static_cast<size_t>(i)].reward));
+        sum += want;
+    }
+    EXPECT_NEAR(m.reward_mean, sum / s.size(), 1e-6);
+    EXPECT_LT(m.reward_mean, verifier.reward_mean);
+    // The key reads a number or null (the verifier's reward) and writes it back the same way.
+    GrpoConfig read = GrpoConfig::from_json(ConfigReader(Json{{"truncated_reward", 0}}, "rl"));
+    ASSERT_TRUE(read.truncated_reward.has_value());
+    EXPECT_EQ(*read.truncated_reward, 0.0);
+    EXPECT_EQ(read.to_json()["truncated_reward"], 0.0);
+    EXPECT_FALSE(GrpoConfig::from_json(ConfigReader(Json{{"truncated_reward", nullptr}}, "rl")).truncated_reward.has_value());
+    EXPECT_TRUE(GrpoConfig().to_json()["truncated_reward"].is_null());
+    EXPECT_THROW(GrpoConfig::from_json(ConfigReader(Json{{"truncated_reward", "zero"}}, "rl")), ConfigError);
+}
+
 TEST(GrpoEndToEndTest, KlInTheRewardIsSubtractedFromEachCompletion) {
     auto tok = tokenizer();
     std::vector<PromptItem> items = {{"<bos>?a", "b"}, {"<bos>?b", "b"}, {"<bos>?c", "b"}, {"<bos>?d", "b"}};
