@@ -1,6 +1,8 @@
 // The learner stage; see learner.h.
 #include "rl/learner.h"
 
+#include "core/files.h"
+
 #include "rl/losses.h"
 #include "rl/rollout_forward.h"
 
@@ -39,6 +41,81 @@ Learner::Learner(policy::CausalLM policy, const GrpoConfig& config) : policy_(st
         torch::optim::AdamWOptions(config_.learning_rate)
             .betas({config_.adam_beta1, config_.adam_beta2})
             .weight_decay(config_.weight_decay));
+}
+
+namespace {
+
+constexpr int64_t kStateFormat = 1;
+
+int64_t scalar_of(torch::serialize::InputArchive& archive, const std::string& key) {
+    torch::Tensor t;
+    archive.read(key, t);
+    return t.item<int64_t>();
+}
+
+}  // namespace
+
+void Learner::save_state(const std::string& path) const {
+    torch::serialize::OutputArchive archive, optimizer;
+    optimizer_->save(optimizer);
+    archive.write("optimizer", optimizer);
+    archive.write("format", torch::tensor(kStateFormat));
+    archive.write("step", torch::tensor(int64_t{state_.step}));
+    archive.write("optimizer_steps", torch::tensor(state_.optimizer_steps));
+    archive.write("masters", torch::tensor(static_cast<int64_t>(master_.size())));
+    for (size_t i = 0; i < master_.size(); ++i) archive.write("master." + std::to_string(i), master_[i].detach(), /*is_buffer=*/true);
+    try {
+        archive.save_to(path);
+    } catch (const c10::Error& e) {
+        throw IoError(path + ": cannot write the trainer state (" + e.what_without_backtrace() + ")");
+    }
+}
+
+void Learner::load_state(const std::string& path) {
+    if (!file_exists(path)) throw IoError(path + ": no trainer state there");
+    try {
+        torch::serialize::InputArchive archive;
+        archive.load_from(path);
+        const int64_t format = scalar_of(archive, "format");
+        if (format != kStateFormat) {
+            throw FormatError(path + ": trainer state format " + std::to_string(format) + "; this aha reads format " +
+                              std::to_string(kStateFormat));
+        }
+        const int64_t masters = scalar_of(archive, "masters");
+        if (masters != static_cast<int64_t>(master_.size())) {
+            throw FormatError(path + ": the state has " + std::to_string(masters) + " fp32 master weights; this run's policy needs " +
+                              std::to_string(master_.size()) + " (was it saved with another dtype?)");
+        }
+        torch::NoGradGuard no_grad;
+        for (size_t i = 0; i < master_.size(); ++i) {
+            torch::Tensor t;
+            archive.read("master." + std::to_string(i), t, /*is_buffer=*/true);
+            if (!t.sizes().equals(master_[i].sizes()) || t.scalar_type() != torch::kFloat32) {
+                throw FormatError(path + ": master weight " + std::to_string(i) + " has shape " + c10::str(t.sizes()) + "; the policy's is " +
+                                  c10::str(master_[i].sizes()));
+            }
+            master_[i].copy_(t);
+        }
+        torch::serialize::InputArchive optimizer;
+        archive.read("optimizer", optimizer);
+        optimizer_->load(optimizer);
+        // The moments must belong to these parameters, one by one.
+        const auto& params = optimizer_->param_groups().front().params();
+        for (size_t i = 0; i < params.size(); ++i) {
+            auto it = optimizer_->state().find(params[i].unsafeGetTensorImpl());
+            if (it == optimizer_->state().end()) continue;
+            const auto& moment = static_cast<const torch::optim::AdamWParamState&>(*it->second).exp_avg();
+            if (!moment.sizes().equals(params[i].sizes())) {
+                throw FormatError(path + ": optimizer moment " + std::to_string(i) + " has shape " + c10::str(moment.sizes()) +
+                                  "; the parameter's is " + c10::str(params[i].sizes()));
+            }
+        }
+        state_.step = static_cast<int>(scalar_of(archive, "step"));
+        state_.optimizer_steps = scalar_of(archive, "optimizer_steps");
+    } catch (const c10::Error& e) {
+        throw FormatError(path + ": not a complete trainer state (" + e.what_without_backtrace() + ")",
+                          "the checkpoint is damaged; resume from an older one");
+    }
 }
 
 struct Learner::Sums {

@@ -31,6 +31,14 @@ class Learner {
     policy::CausalLMImpl* reference() { return reference_.get(); }
     TrainState& state() { return state_; }
 
+    // The optimizer's state (AdamW moments and step counts per parameter), the fp32 masters of a
+    // low-precision policy and the TrainState, in one file (LibTorch's archive format). Together with the
+    // policy's weights this is all a resumed run needs: a learner built on the same weights and config
+    // that loads it continues bitwise as the saved one would have. load_state checks that the file fits
+    // this learner (parameter count and shapes, masters or not) and names the file in every error.
+    void save_state(const std::string& path) const;
+    void load_state(const std::string& path);
+
  private:
     struct Sums;
     // Forward and backward of one mini-batch, micro-batch by micro-batch; the gradients accumulate.

@@ -80,14 +80,7 @@ std::vector<PinnedRun> pinned_runs() {
 
 policy::CausalLM make_policy(const PinnedRun& run, int vocab) {
     if (!run.moe) return testing::tiny_model(vocab);
-    Json arch = Json::parse(R"({"model_type": "deepseek_v3", "hidden_size": 32, "intermediate_size": 64,
-      "moe_intermediate_size": 16, "num_hidden_layers": 2, "num_attention_heads": 4, "n_shared_experts": 1,
-      "n_routed_experts": 8, "num_experts_per_tok": 2, "n_group": 2, "topk_group": 1, "first_k_dense_replace": 1,
-      "kv_lora_rank": 16, "q_lora_rank": 0, "qk_rope_head_dim": 8, "qk_nope_head_dim": 8, "v_head_dim": 8,
-      "max_position_embeddings": 64})");
-    arch["vocab_size"] = vocab;
-    torch::manual_seed(0);
-    policy::CausalLM model(policy::TransformerConfig::from_hf_json(arch, "test"));
+    policy::CausalLM model = testing::tiny_deepseek_v3_moe(vocab);
     model->to(torch::kBFloat16);
     return model;
 }
