@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cli/chart.h"
+#include "cli/run_checkpoint.h"
 #include "cli/run_data.h"
 #include "core/log.h"
 #include "core/strings.h"
@@ -206,7 +207,9 @@ int run_train(const ExperimentConfig& config) {
     log_info("prompt template " + renderer.describe() + "; " + std::to_string(train.sources.size()) + " training source(s), " +
              std::to_string(suites.size()) + " evaluation suite(s)");
     ensure_writable_dir(config.run_dir);
-    write_file_atomic(config.run_dir + "/config.json", config.to_json().dump(2) + "\n");
+    const std::string resolved = config.to_json().dump(2) + "\n";
+    const std::string config_hash = text_hash(resolved);
+    write_file_atomic(config.run_dir + "/config.json", resolved);
     for (const char* log : {"metrics.jsonl", "samples.jsonl", "eval.jsonl", "eval_samples.jsonl"}) {
         write_file_atomic(config.run_dir + "/" + log, "");
     }
@@ -249,6 +252,12 @@ int run_train(const ExperimentConfig& config) {
             window = 0;
         }
         metrics.append(line.dump());
+        if (config.checkpoint.every > 0 && step % config.checkpoint.every == 0) {
+            const std::string written = write_run_checkpoint(
+                config.run_dir, step, p.model, p.text_dir, trainer.learner(),
+                {{"stream", train.stream->position().to_json()}, {"config_hash", config_hash}}, config.checkpoint.keep);
+            log_info("checkpoint " + written);
+        }
     }
     if (!suites.empty()) {
         std::printf("\nevaluation: before -> after %d RL steps\n", config.rl.steps);

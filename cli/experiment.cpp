@@ -93,6 +93,14 @@ const ConfigFields<EvalConfig>& eval_fields() {
     return f;
 }
 
+const ConfigFields<CheckpointConfig>& checkpoint_fields() {
+    static const ConfigFields<CheckpointConfig> f = {
+        field("every", &CheckpointConfig::every, at_least(0, " (0 = only the final checkpoint/)")),
+        field("keep", &CheckpointConfig::keep, at_least(1)),
+    };
+    return f;
+}
+
 const ConfigFields<DemoDataConfig>& demo_data_fields() {
     static const ConfigFields<DemoDataConfig> f = {
         field("dir", &DemoDataConfig::dir, non_empty("expected a directory")),
@@ -120,6 +128,21 @@ Json EvalConfig::to_json() const {
 }
 
 void EvalConfig::validate(const std::string& path) const { check_fields(eval_fields(), *this, path); }
+
+CheckpointConfig CheckpointConfig::from_json(ConfigReader r) {
+    CheckpointConfig c;
+    read_fields(checkpoint_fields(), r, c);
+    r.finish();
+    return c;
+}
+
+Json CheckpointConfig::to_json() const {
+    Json j = Json::object();
+    write_fields(checkpoint_fields(), *this, j);
+    return j;
+}
+
+void CheckpointConfig::validate(const std::string& path) const { check_fields(checkpoint_fields(), *this, path); }
 
 DemoDataConfig DemoDataConfig::from_json(ConfigReader r) {
     DemoDataConfig c;
@@ -151,6 +174,7 @@ ExperimentConfig ExperimentConfig::from_json(const Json& j) {
     c.data = DataConfig::from_json(r.child("data"));
     c.rl = rl::GrpoConfig::from_json(r.child("rl"));
     c.eval = EvalConfig::from_json(r.child("eval"));
+    c.checkpoint = CheckpointConfig::from_json(r.child("checkpoint"));
     for (const char* demo : {"task", "corpus", "pretrain", "demo_data"}) c.has_demo = c.has_demo || (j.is_object() && j.contains(demo));
     c.task = datasets::PointerChaseConfig::from_json(r.child("task"));
     c.corpus = datasets::PretrainCorpusConfig::from_json(r.child("corpus"));
@@ -167,7 +191,8 @@ ExperimentConfig ExperimentConfig::from_json(const Json& j) {
 Json ExperimentConfig::to_json() const {
     Json j = {{"description", description}, {"run_dir", run_dir},       {"threads", threads},   {"seed", seed},           {"dtype", dtype},
               {"model", model.to_json()}, {"prompt_template", prompt_template},         {"system_prompt", system_prompt},
-              {"data", data.to_json()},   {"rl", rl.to_json()},   {"eval", eval.to_json()}};
+              {"data", data.to_json()},   {"rl", rl.to_json()},   {"eval", eval.to_json()},
+              {"checkpoint", checkpoint.to_json()}};
     if (has_demo) {
         Json p = pretrain.to_json();
         p["model"] = pretrain_model.to_json();
@@ -187,6 +212,7 @@ void ExperimentConfig::validate() const {
     data.validate("data");
     rl.validate("rl");
     eval.validate("eval");
+    checkpoint.validate("checkpoint");
     if (has_demo) {
         task.validate("task");
         corpus.validate("corpus");

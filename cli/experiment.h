@@ -49,6 +49,17 @@ struct EvalConfig {
     void validate(const std::string& path) const;
 };
 
+// Periodic checkpoints of a run (cli/run_checkpoint.h): run_dir/checkpoints/step_NNNNNN every `every` RL
+// steps (0 = none; the final checkpoint/ is written either way), the newest `keep` kept.
+struct CheckpointConfig {
+    int every = 0;
+    int keep = 2;
+
+    static CheckpointConfig from_json(ConfigReader r);
+    Json to_json() const;
+    void validate(const std::string& path) const;
+};
+
 // `aha data`: the demo's prompts written as dataset files (train.jsonl, heldout_<k>hop.jsonl) in `dir`.
 struct DemoDataConfig {
     std::string dir = "runs/cache/tiny_data";
@@ -78,6 +89,7 @@ struct ExperimentConfig {
     DataConfig data;
     rl::GrpoConfig rl;
     EvalConfig eval;
+    CheckpointConfig checkpoint;
     // The tiny demo's base model (aha pretrain writes model.path) and its data files (aha data).
     bool has_demo = false;  // any of the four blocks given
     datasets::PointerChaseConfig task;

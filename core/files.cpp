@@ -1,10 +1,13 @@
 // File helpers; see files.h.
 #include "core/files.h"
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -78,6 +81,47 @@ std::string read_file(const std::string& path) {
 }
 
 bool file_exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
+
+std::vector<std::string> list_dir(const std::string& dir) {
+    DIR* d = ::opendir(dir.c_str());
+    if (d == nullptr) throw IoError(dir + ": cannot list (" + std::strerror(errno) + ")");
+    std::vector<std::string> names;
+    while (const dirent* e = ::readdir(d)) {
+        const std::string name = e->d_name;
+        if (name != "." && name != "..") names.push_back(name);
+    }
+    ::closedir(d);
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+namespace {
+
+void fsync_path(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY);
+    if (fd < 0) throw IoError(path + ": cannot open to sync (" + std::strerror(errno) + ")");
+    const int rc = ::fsync(fd);
+    const int err = errno;
+    ::close(fd);
+    if (rc != 0) throw IoError(path + ": fsync failed (" + std::strerror(err) + ")");
+}
+
+}  // namespace
+
+void sync_dir(const std::string& dir) {
+    for (const auto& name : list_dir(dir)) {
+        if (!is_directory(dir + "/" + name)) fsync_path(dir + "/" + name);
+    }
+    fsync_path(dir);
+}
+
+void rename_synced(const std::string& from, const std::string& to) {
+    if (std::rename(from.c_str(), to.c_str()) != 0) {
+        throw IoError(from + ": cannot rename to " + to + " (" + std::strerror(errno) + ")");
+    }
+    const size_t slash = to.find_last_of('/');
+    fsync_path(slash == std::string::npos ? "." : (slash == 0 ? "/" : to.substr(0, slash)));
+}
 
 LineAppender::LineAppender(std::string path) : path_(std::move(path)) {
     std::ofstream out(path_, std::ios::app);

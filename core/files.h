@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace aha {
 
@@ -21,6 +22,15 @@ void write_file_atomic(const std::string& path, const std::string& content);
 std::string read_file(const std::string& path);
 
 bool file_exists(const std::string& path);
+
+// The names in `dir` (not . and ..), sorted; IoError when it cannot be read.
+std::vector<std::string> list_dir(const std::string& dir);
+
+// fsyncs every file in `dir` (not recursing) and then `dir` itself, so what was written there is on disk.
+void sync_dir(const std::string& dir);
+
+// Renames `from` to `to` (atomic on one file system) and fsyncs the directory of `to`.
+void rename_synced(const std::string& from, const std::string& to);
 
 // The directory of the running executable (from /proc/self/exe, not argv[0], which may be a bare name
 // found on PATH); IoError when it cannot be read.

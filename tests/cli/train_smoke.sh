@@ -2,7 +2,8 @@
 # A short pretrain + data + GRPO run of the demo through the aha command (tiny settings, ~1 minute): every
 # output file is written and well-formed, metrics.jsonl has one line per step, samples.jsonl shows prompts
 # as the template renders the data, eval.jsonl has each suite at each evaluation, a second pretrain is
-# skipped (cache), and transformers loads the final checkpoint (AutoTokenizer, AutoModelForCausalLM).
+# skipped (cache), checkpoint.every writes complete step checkpoints (trainer state, data position, config
+# hash; the newest checkpoint.keep kept), and transformers loads the final and a step checkpoint.
 # Usage: train_smoke.sh AHA_BINARY PYTHON
 set -euo pipefail
 AHA=$1
@@ -18,7 +19,7 @@ args=(--set threads=1 --set run_dir="$tmp/run" --set pretrain.steps=150 --set pr
 "$AHA" pretrain "$config" "${args[@]}" 2>"$tmp/pretrain2.log"
 grep -q "skipping" "$tmp/pretrain2.log" || { echo "FAIL: the second pretrain was not skipped"; exit 1; }
 "$AHA" data "$config" "${args[@]}" 2>"$tmp/data.log"
-"$AHA" train "$config" "${args[@]}" >"$tmp/train.out" 2>"$tmp/train.err" || { cat "$tmp/train.err"; exit 1; }
+"$AHA" train "$config" "${args[@]}" --set checkpoint.every=2 --set checkpoint.keep=2 >"$tmp/train.out" 2>"$tmp/train.err" || { cat "$tmp/train.err"; exit 1; }
 grep -q "run directory: $tmp/run" "$tmp/train.out" || { echo "FAIL: no run directory line"; cat "$tmp/train.out"; exit 1; }
 "$PY" - "$tmp/run" "$tmp/runs/cache/tiny_data" <<'PY'
 import json, math, os, sys
@@ -68,6 +69,22 @@ for key in ("heldout_accuracy_before", "heldout_accuracy_after", "heldout_prompt
 assert s["heldout_prompts"] == 32 and s["steps"] == 6, s
 c = json.load(open(f"{run}/config.json"))
 assert c["rl"]["steps"] == 6 and c["demo_data"]["heldout_max_prompts"] == 32, "resolved config lacks the overrides"
+# Periodic checkpoints: every 2 steps, the newest 2 kept, no temporary directory left; each holds the
+# weights, the tokenizer and the trainer state at its step; the last one's weights are the final checkpoint's.
+assert sorted(os.listdir(f"{run}/checkpoints")) == ["step_000004", "step_000006"], os.listdir(f"{run}/checkpoints")
+def fnv(text):
+    h = 14695981039346656037
+    for b in text.encode():
+        h = ((h ^ b) * 1099511628211) % 2**64
+    return f"{h:016x}"
+for step in (4, 6):
+    d = f"{run}/checkpoints/step_{step:06d}"
+    for f in ("config.json", "model.safetensors", "tokenizer.json", "trainer_state.pt", "trainer_state.json"):
+        assert os.path.getsize(f"{d}/{f}") > 0, (d, f)
+    st = json.load(open(f"{d}/trainer_state.json"))
+    assert st["step"] == step and st["stream"]["draws"] == 4 * step, st
+    assert st["config_hash"] == fnv(open(f"{run}/config.json").read()), st
+assert open(f"{run}/checkpoints/step_000006/model.safetensors", "rb").read() == open(f"{run}/checkpoint/model.safetensors", "rb").read()
 svg = open(f"{run}/chart.svg").read()
 assert svg.startswith("<svg") and svg.count("<polyline") == 3, "chart"
 # transformers loads the checkpoint like any other, and its tokenizer reads the demo's text as aha does.
@@ -75,6 +92,7 @@ import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 tok = AutoTokenizer.from_pretrained(f"{run}/checkpoint")
 model = AutoModelForCausalLM.from_pretrained(f"{run}/checkpoint")
+AutoModelForCausalLM.from_pretrained(f"{run}/checkpoints/step_000004")
 text = samples[0]["prompt"]
 ids = tok(text, add_special_tokens=False)["input_ids"]
 assert tok.decode(ids) == text, (tok.decode(ids), text)
