@@ -17,9 +17,17 @@ int run_pretrain(const ExperimentConfig& config, bool force);
 // each line {"prompt", "answer", "hops"}.
 int run_data(const ExperimentConfig& config);
 
+struct TrainOptions {
+    bool resume = false;        // --resume: continue from a checkpoint of run_dir
+    std::string resume_from;    // --resume DIR: from this checkpoint ("" = the newest complete one)
+    bool resume_force = false;  // --resume-force: resume although keys off the may-change list differ
+};
+
 // GRPO from model.path on data.train; writes config.json, metrics.jsonl, samples.jsonl, eval.jsonl,
-// eval_samples.jsonl, summary.json, chart.svg and the final checkpoint into config.run_dir.
-int run_train(const ExperimentConfig& config);
+// eval_samples.jsonl, summary.json, chart.svg, checkpoints/ and the final checkpoint into config.run_dir.
+// Resuming loads the checkpoint's weights, optimizer and data position into a trainer built on the base
+// policy (the KL reference), drops log lines after its step and continues them.
+int run_train(const ExperimentConfig& config, const TrainOptions& options = {});
 
 struct EvalOptions {
     std::string config;                 // an experiment config (its model, template and data.eval), or ""

@@ -1,6 +1,8 @@
 // The experiment config; see experiment.h.
 #include "cli/experiment.h"
 
+#include <set>
+
 #include "core/config_fields.h"
 #include "datasets/prompt_template.h"
 
@@ -101,6 +103,15 @@ const ConfigFields<CheckpointConfig>& checkpoint_fields() {
     return f;
 }
 
+const ConfigFields<LogConfig>& log_fields() {
+    static const ConfigFields<LogConfig> f = {
+        field("samples_every", &LogConfig::samples_every, at_least(0, " (0 = no samples.jsonl lines)")),
+        field("sample_groups", &LogConfig::sample_groups, at_least(1)),
+        field("progress", &LogConfig::progress, one_of({"auto", "always", "never"})),
+    };
+    return f;
+}
+
 const ConfigFields<DemoDataConfig>& demo_data_fields() {
     static const ConfigFields<DemoDataConfig> f = {
         field("dir", &DemoDataConfig::dir, non_empty("expected a directory")),
@@ -114,48 +125,27 @@ const ConfigFields<DemoDataConfig>& demo_data_fields() {
 
 }  // namespace
 
-EvalConfig EvalConfig::from_json(ConfigReader r) {
-    EvalConfig c;
-    read_fields(eval_fields(), r, c);
-    r.finish();
-    return c;
-}
+EvalConfig EvalConfig::from_json(ConfigReader r) { return read_block(eval_fields(), std::move(r)); }
 
-Json EvalConfig::to_json() const {
-    Json j = Json::object();
-    write_fields(eval_fields(), *this, j);
-    return j;
-}
+Json EvalConfig::to_json() const { return block_json(eval_fields(), *this); }
 
 void EvalConfig::validate(const std::string& path) const { check_fields(eval_fields(), *this, path); }
 
-CheckpointConfig CheckpointConfig::from_json(ConfigReader r) {
-    CheckpointConfig c;
-    read_fields(checkpoint_fields(), r, c);
-    r.finish();
-    return c;
-}
+CheckpointConfig CheckpointConfig::from_json(ConfigReader r) { return read_block(checkpoint_fields(), std::move(r)); }
 
-Json CheckpointConfig::to_json() const {
-    Json j = Json::object();
-    write_fields(checkpoint_fields(), *this, j);
-    return j;
-}
+Json CheckpointConfig::to_json() const { return block_json(checkpoint_fields(), *this); }
 
 void CheckpointConfig::validate(const std::string& path) const { check_fields(checkpoint_fields(), *this, path); }
 
-DemoDataConfig DemoDataConfig::from_json(ConfigReader r) {
-    DemoDataConfig c;
-    read_fields(demo_data_fields(), r, c);
-    r.finish();
-    return c;
-}
+LogConfig LogConfig::from_json(ConfigReader r) { return read_block(log_fields(), std::move(r)); }
 
-Json DemoDataConfig::to_json() const {
-    Json j = Json::object();
-    write_fields(demo_data_fields(), *this, j);
-    return j;
-}
+Json LogConfig::to_json() const { return block_json(log_fields(), *this); }
+
+void LogConfig::validate(const std::string& path) const { check_fields(log_fields(), *this, path); }
+
+DemoDataConfig DemoDataConfig::from_json(ConfigReader r) { return read_block(demo_data_fields(), std::move(r)); }
+
+Json DemoDataConfig::to_json() const { return block_json(demo_data_fields(), *this); }
 
 void DemoDataConfig::validate(const std::string& path) const { check_fields(demo_data_fields(), *this, path); }
 
@@ -175,6 +165,7 @@ ExperimentConfig ExperimentConfig::from_json(const Json& j) {
     c.rl = rl::GrpoConfig::from_json(r.child("rl"));
     c.eval = EvalConfig::from_json(r.child("eval"));
     c.checkpoint = CheckpointConfig::from_json(r.child("checkpoint"));
+    c.log = LogConfig::from_json(r.child("log"));
     for (const char* demo : {"task", "corpus", "pretrain", "demo_data"}) c.has_demo = c.has_demo || (j.is_object() && j.contains(demo));
     c.task = datasets::PointerChaseConfig::from_json(r.child("task"));
     c.corpus = datasets::PretrainCorpusConfig::from_json(r.child("corpus"));
@@ -192,7 +183,7 @@ Json ExperimentConfig::to_json() const {
     Json j = {{"description", description}, {"run_dir", run_dir},       {"threads", threads},   {"seed", seed},           {"dtype", dtype},
               {"model", model.to_json()}, {"prompt_template", prompt_template},         {"system_prompt", system_prompt},
               {"data", data.to_json()},   {"rl", rl.to_json()},   {"eval", eval.to_json()},
-              {"checkpoint", checkpoint.to_json()}};
+              {"checkpoint", checkpoint.to_json()}, {"log", log.to_json()}};
     if (has_demo) {
         Json p = pretrain.to_json();
         p["model"] = pretrain_model.to_json();
@@ -213,6 +204,7 @@ void ExperimentConfig::validate() const {
     rl.validate("rl");
     eval.validate("eval");
     checkpoint.validate("checkpoint");
+    log.validate("log");
     if (has_demo) {
         task.validate("task");
         corpus.validate("corpus");
@@ -232,6 +224,44 @@ ExperimentConfig load_experiment(const std::string& path, const std::vector<std:
     } catch (const ConfigError& e) {
         throw ConfigError(path + ": " + e.what(), e.hint());
     }
+}
+
+namespace {
+
+// The keys a resumed run may change: how long it runs and how often it evaluates, logs and checkpoints.
+bool may_change_on_resume(const std::string& key) {
+    for (const char* k : {"rl.steps", "run_dir", "description", "eval.every", "eval.show_samples"}) {
+        if (key == k) return true;
+    }
+    for (const char* prefix : {"checkpoint.", "log."}) {
+        if (key.rfind(prefix, 0) == 0) return true;
+    }
+    return false;
+}
+
+void diff_into(const std::string& key, const Json& saved, const Json& now, std::vector<ConfigChange>& out) {
+    if (saved.is_object() && now.is_object()) {
+        std::set<std::string> keys;
+        for (const auto& item : saved.items()) keys.insert(item.key());
+        for (const auto& item : now.items()) keys.insert(item.key());
+        for (const auto& k : keys) {
+            diff_into(key.empty() ? k : key + "." + k, saved.value(k, Json()), now.value(k, Json()), out);
+        }
+        return;
+    }
+    if (saved.is_array() && now.is_array() && saved.size() == now.size()) {
+        for (size_t i = 0; i < saved.size(); ++i) diff_into(key + "[" + std::to_string(i) + "]", saved[i], now[i], out);
+        return;
+    }
+    if (saved != now) out.push_back({key, saved, now, may_change_on_resume(key)});
+}
+
+}  // namespace
+
+std::vector<ConfigChange> config_changes(const Json& saved, const Json& now) {
+    std::vector<ConfigChange> out;
+    diff_into("", saved, now, out);
+    return out;
 }
 
 }  // namespace aha::cli

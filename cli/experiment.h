@@ -60,6 +60,20 @@ struct CheckpointConfig {
     void validate(const std::string& path) const;
 };
 
+// What a run shows while it runs (cli/train.cpp): samples.jsonl gets the first `sample_groups` kept groups
+// (a prompt with all its completions, rewards and verdicts) every `samples_every` steps; `progress` prints
+// one line per step (step/total, reward, accuracy, length, seconds per phase, ETA) when stdout is a
+// terminal ("auto"), always, or never. The table at evaluation steps is printed either way.
+struct LogConfig {
+    int samples_every = 1;
+    int sample_groups = 1;
+    std::string progress = "auto";
+
+    static LogConfig from_json(ConfigReader r);
+    Json to_json() const;
+    void validate(const std::string& path) const;
+};
+
 // `aha data`: the demo's prompts written as dataset files (train.jsonl, heldout_<k>hop.jsonl) in `dir`.
 struct DemoDataConfig {
     std::string dir = "runs/cache/tiny_data";
@@ -90,6 +104,7 @@ struct ExperimentConfig {
     rl::GrpoConfig rl;
     EvalConfig eval;
     CheckpointConfig checkpoint;
+    LogConfig log;
     // The tiny demo's base model (aha pretrain writes model.path) and its data files (aha data).
     bool has_demo = false;  // any of the four blocks given
     datasets::PointerChaseConfig task;
@@ -102,6 +117,16 @@ struct ExperimentConfig {
     Json to_json() const;
     void validate() const;
 };
+
+// One key whose value differs between a run's saved resolved config and the config it is resumed with.
+struct ConfigChange {
+    std::string key;     // dotted path, e.g. "rl.learning_rate" or "data.train[0].path"
+    Json saved, now;     // null where the key is absent on that side
+    bool allowed = false;  // on the list that may change on resume (steps, eval/log/checkpoint cadence, run_dir, description)
+};
+
+// Every leaf that differs between `saved` and `now` (resolved configs, ExperimentConfig::to_json).
+std::vector<ConfigChange> config_changes(const Json& saved, const Json& now);
 
 // Reads CONFIG, applies "--set key=value" overrides, parses strictly and validates.
 ExperimentConfig load_experiment(const std::string& path, const std::vector<std::string>& overrides);

@@ -1,4 +1,4 @@
-// The `aha` command. `aha verify` runs here, in a program that does not link LibTorch: loading LibTorch
+// The `aha` command. `aha verify` and `aha report` run here, in a program that does not link LibTorch: loading LibTorch
 // costs ~0.4 s per process, more than grading a few thousand answers, and graders are run often (one
 // call per reward batch, in scripts, from other languages). Every other command needs LibTorch and is
 // handed, with the same arguments, to `aha-torch` beside this program (cli/main.cpp).
@@ -11,6 +11,7 @@
 #include <string>
 
 #include "cli/args.h"
+#include "cli/report.h"
 #include "cli/verify.h"
 #include "core/error.h"
 #include "core/files.h"
@@ -22,6 +23,7 @@ int run(int argc, char** argv) {
         std::ios::sync_with_stdio(false);
         return aha::cli::verify_command(argc - 1, argv + 1, std::cout);
     }
+    if (argc >= 2 && std::string(argv[1]) == "report") return aha::cli::report_command(argc - 1, argv + 1);
     const std::string torch = aha::executable_directory() + "/aha-torch";
     std::fflush(nullptr);
     execv(torch.c_str(), argv);

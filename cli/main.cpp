@@ -14,6 +14,7 @@
 #include "cli/generate.h"
 #include "cli/tokenize.h"
 #include "core/error.h"
+#include "core/files.h"
 #include "policy/checkpoint.h"
 
 namespace {
@@ -25,7 +26,7 @@ const char* kUsage =
     "usage: aha <command> [options]\n"
     "\n"
     "commands:\n"
-    "  train CONFIG [--set key=value]...                GRPO on model.path with data.train (any checkpoint, any data)\n"
+    "  train CONFIG [--set key=value]... [--resume [DIR]]  GRPO on model.path with data.train (any checkpoint, any data)\n"
     "  eval [CONFIG] [--model DIR] [--data SUITE]...    evaluate a checkpoint: accuracy, pass@k, maj@k\n"
     "  pretrain CONFIG [--set key=value]... [--force]   pretrain the tiny demo's base model (cached by settings)\n"
     "  data CONFIG [--set key=value]...                 write the tiny demo's prompts as dataset files\n"
@@ -33,6 +34,7 @@ const char* kUsage =
     "  generate --model DIR --prompts FILE.jsonl [options]  sample completions, one JSON line each\n"
     "  tokenize --tokenizer PATH [--jsonl] [--add-special-tokens] [--decode [--skip-special-tokens]]\n"
     "                                                   encode stdin lines to token ids (or decode)\n"
+    "  report RUN_DIR [--out FILE]                      one HTML page of a run: curves, evaluations, samples\n"
     "  verify math (--jsonl FILE | --gold G --pred P)   grade answers with the math verifier\n"
     "  verify code --jsonl FILE                         run programs against their tests in the sandbox\n"
     "\n"
@@ -52,14 +54,19 @@ const char* kDataHelp =
     "heldout_<k>hop.jsonl, lines {\"prompt\", \"answer\", \"hops\"}), which the demo config's data reads.\n";
 
 const char* kTrainHelp =
-    "usage: aha train CONFIG [--set key=value]...\n"
+    "usage: aha train CONFIG [--set key=value]... [--resume [CHECKPOINT_DIR]] [--resume-force]\n"
     "Runs GRPO from model.path (a Hugging Face checkpoint directory) on data.train, with verifier rewards only,\n"
     "evaluating data.eval at step 0, every eval.every steps and at the end. Writes to run_dir: config.json\n"
     "(resolved), metrics.jsonl (one JSON object per step), samples.jsonl (one group per step: the prompt as the\n"
     "policy saw it, completions, rewards, verdicts), eval.jsonl (one line per suite and evaluation),\n"
     "eval_samples.jsonl (every evaluation sample), summary.json, chart.svg and checkpoint/ (a Hugging Face\n"
-    "directory). See README, \"Fine-tune open weights\", for the config keys.\n"
-    "  --set key=value   override any config key, e.g. --set rl.loss.aggregation=token_mean\n";
+    "directory), and with checkpoint.every, checkpoints/step_NNNNNN. See README, \"Fine-tune open weights\", for\n"
+    "the config keys, and \"Checkpoints and resume\".\n"
+    "  --set key=value   override any config key, e.g. --set rl.loss.aggregation=token_mean\n"
+    "  --resume [DIR]    continue from the newest complete checkpoint of run_dir (falling back to older ones\n"
+    "                    when one is damaged), or from checkpoint DIR; the config must be the run's except\n"
+    "                    rl.steps, eval.every, eval.show_samples, checkpoint.*, log.*, run_dir, description\n"
+    "  --resume-force    resume although other keys changed (each change is logged)\n";
 
 const char* kEvalHelp =
     "usage: aha eval [CONFIG] [--model DIR] [--data PRESET|FILE]... [options]\n"
@@ -125,6 +132,7 @@ struct Args {
     aha::cli::EvalOptions eval;
     std::vector<std::string> overrides;
     bool force = false, help = false;
+    aha::cli::TrainOptions train;
 };
 
 // One `aha generate` flag; false when `arg` is not one of them.
@@ -205,6 +213,16 @@ Args parse(int argc, char** argv) {
             a.decode = true;
         } else if (arg == "--skip-special-tokens" && a.command == "tokenize") {
             a.skip_special_tokens = true;
+        } else if (arg == "--resume" && a.command == "train") {
+            a.train.resume = true;
+            // An optional checkpoint directory (CONFIG is a file, so a directory here is unambiguous).
+            if (i + 1 < argc && argv[i + 1][0] != '-' && aha::file_exists(std::string(argv[i + 1]) + "/.")) a.train.resume_from = argv[++i];
+        } else if (arg.rfind("--resume=", 0) == 0 && a.command == "train") {
+            a.train.resume = true;
+            a.train.resume_from = arg.substr(9);
+            if (a.train.resume_from.empty()) throw aha::ConfigError("--resume=: missing checkpoint directory");
+        } else if (arg == "--resume-force" && a.command == "train") {
+            a.train.resume_force = true;
         } else if (arg == "--force" && a.command == "pretrain") {
             a.force = true;
         } else if (!arg.empty() && arg[0] == '-') {
@@ -271,7 +289,8 @@ int run(int argc, char** argv) {
     aha::cli::ExperimentConfig config = aha::cli::load_experiment(a.config, a.overrides);
     if (a.command == "pretrain") return aha::cli::run_pretrain(config, a.force);
     if (a.command == "data") return aha::cli::run_data(config);
-    return aha::cli::run_train(config);
+    if (a.train.resume_force && !a.train.resume) throw aha::ConfigError("--resume-force needs --resume");
+    return aha::cli::run_train(config, a.train);
 }
 
 }  // namespace

@@ -74,6 +74,22 @@ void check_fields(const ConfigFields<T>& fields, const T& c, const std::string& 
     for (const auto& f : fields) f.check(c, path.empty() ? f.name : path + "." + f.name);
 }
 
+// A block that is nothing but its fields: read strictly (unknown keys are errors) and written back.
+template <typename T>
+T read_block(const ConfigFields<T>& fields, ConfigReader r) {
+    T c;
+    read_fields(fields, r, c);
+    r.finish();
+    return c;
+}
+
+template <typename T>
+Json block_json(const ConfigFields<T>& fields, const T& c) {
+    Json j = Json::object();
+    write_fields(fields, c, j);
+    return j;
+}
+
 template <typename V>
 std::string json_text(const V& v) {
     return Json(v).dump();

@@ -21,6 +21,7 @@ grep -q "skipping" "$tmp/pretrain2.log" || { echo "FAIL: the second pretrain was
 "$AHA" data "$config" "${args[@]}" 2>"$tmp/data.log"
 "$AHA" train "$config" "${args[@]}" --set checkpoint.every=2 --set checkpoint.keep=2 >"$tmp/train.out" 2>"$tmp/train.err" || { cat "$tmp/train.err"; exit 1; }
 grep -q "run directory: $tmp/run" "$tmp/train.out" || { echo "FAIL: no run directory line"; cat "$tmp/train.out"; exit 1; }
+"$AHA" report "$tmp/run" >"$tmp/report.out" || { echo "FAIL: aha report"; exit 1; }
 "$PY" - "$tmp/run" "$tmp/runs/cache/tiny_data" <<'PY'
 import json, math, os, sys
 run, data = sys.argv[1], sys.argv[2]
@@ -85,6 +86,25 @@ for step in (4, 6):
     assert st["step"] == step and st["stream"]["draws"] == 4 * step, st
     assert st["config_hash"] == fnv(open(f"{run}/config.json").read()), st
 assert open(f"{run}/checkpoints/step_000006/model.safetensors", "rb").read() == open(f"{run}/checkpoint/model.safetensors", "rb").read()
+# TensorBoard's own reader reads every number of metrics.jsonl and eval.jsonl back at its step (as float32).
+import struct
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+board = EventAccumulator(f"{run}/tensorboard", size_guidance={"scalars": 0})
+board.Reload()
+f32 = lambda v: struct.unpack("f", struct.pack("f", v))[0]
+expected = {}
+for prefix, rows in (("train/", lines), ("eval/", evals)):
+    for row in rows:
+        for k, v in row.items():
+            if k in ("step", "seconds") or isinstance(v, bool) or not isinstance(v, (int, float)):
+                continue
+            tag = prefix + (row["suite"] + "/" if prefix == "eval/" else "") + k
+            expected.setdefault(tag, []).append((row["step"], f32(v)))
+assert sorted(board.Tags()["scalars"]) == sorted(expected), set(board.Tags()["scalars"]) ^ set(expected)
+for tag, want in expected.items():
+    got = [(e.step, e.value) for e in board.Scalars(tag)]
+    assert got == want, (tag, got, want)
+print(f"tensorboard: {len(expected)} tags read back equal")
 svg = open(f"{run}/chart.svg").read()
 assert svg.startswith("<svg") and svg.count("<polyline") == 3, "chart"
 # transformers loads the checkpoint like any other, and its tokenizer reads the demo's text as aha does.
@@ -99,5 +119,11 @@ assert tok.decode(ids) == text, (tok.decode(ids), text)
 with torch.no_grad():
     logits = model(torch.tensor([ids])).logits
 assert logits.shape[-1] >= len(tok) and torch.isfinite(logits).all()
+# The report: one self-contained page with every section, both suites and the first and last samples.
+page = open(f"{run}/report.html").read()
+for part in ("<svg", "heldout_2hop", "heldout_3hop", "Samples at step 1<", "Samples at step 6<", "held-out accuracy",
+             "grad norm", "seconds per phase", "Evaluations over steps", "the resolved config.json"):
+    assert part in page, part
+assert "<script" not in page and "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', ""), "not self-contained"
 print("train smoke ok:", json.dumps({k: s[k] for k in ("heldout_accuracy_before", "heldout_accuracy_after")}))
 PY
