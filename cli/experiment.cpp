@@ -166,6 +166,7 @@ ExperimentConfig ExperimentConfig::from_json(const Json& j) {
     c.eval = EvalConfig::from_json(r.child("eval"));
     c.checkpoint = CheckpointConfig::from_json(r.child("checkpoint"));
     c.log = LogConfig::from_json(r.child("log"));
+    c.watchdog = rl::WatchdogConfig::from_json(r.child("watchdog"));
     for (const char* demo : {"task", "corpus", "pretrain", "demo_data"}) c.has_demo = c.has_demo || (j.is_object() && j.contains(demo));
     c.task = datasets::PointerChaseConfig::from_json(r.child("task"));
     c.corpus = datasets::PretrainCorpusConfig::from_json(r.child("corpus"));
@@ -183,7 +184,8 @@ Json ExperimentConfig::to_json() const {
     Json j = {{"description", description}, {"run_dir", run_dir},       {"threads", threads},   {"seed", seed},           {"dtype", dtype},
               {"model", model.to_json()}, {"prompt_template", prompt_template},         {"system_prompt", system_prompt},
               {"data", data.to_json()},   {"rl", rl.to_json()},   {"eval", eval.to_json()},
-              {"checkpoint", checkpoint.to_json()}, {"log", log.to_json()}};
+              {"checkpoint", checkpoint.to_json()}, {"log", log.to_json()},
+              {"watchdog", watchdog.to_json()}};
     if (has_demo) {
         Json p = pretrain.to_json();
         p["model"] = pretrain_model.to_json();
@@ -205,6 +207,7 @@ void ExperimentConfig::validate() const {
     eval.validate("eval");
     checkpoint.validate("checkpoint");
     log.validate("log");
+    watchdog.validate("watchdog");
     if (has_demo) {
         task.validate("task");
         corpus.validate("corpus");
@@ -228,12 +231,13 @@ ExperimentConfig load_experiment(const std::string& path, const std::vector<std:
 
 namespace {
 
-// The keys a resumed run may change: how long it runs and how often it evaluates, logs and checkpoints.
+// The keys a resumed run may change: how long it runs, how often it evaluates, logs and checkpoints, and
+// what the watchdog watches for.
 bool may_change_on_resume(const std::string& key) {
     for (const char* k : {"rl.steps", "run_dir", "description", "eval.every", "eval.show_samples"}) {
         if (key == k) return true;
     }
-    for (const char* prefix : {"checkpoint.", "log."}) {
+    for (const char* prefix : {"checkpoint.", "log.", "watchdog."}) {
         if (key.rfind(prefix, 0) == 0) return true;
     }
     return false;

@@ -15,6 +15,7 @@
 #include "rl/evaluate.h"
 #include "rl/grpo.h"
 #include "rl/pretrain.h"
+#include "rl/watchdog.h"
 
 namespace aha::cli {
 
@@ -105,6 +106,7 @@ struct ExperimentConfig {
     EvalConfig eval;
     CheckpointConfig checkpoint;
     LogConfig log;
+    rl::WatchdogConfig watchdog;
     // The tiny demo's base model (aha pretrain writes model.path) and its data files (aha data).
     bool has_demo = false;  // any of the four blocks given
     datasets::PointerChaseConfig task;

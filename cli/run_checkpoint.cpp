@@ -110,7 +110,7 @@ Json read_checkpoint_state(const std::string& dir) {
     for (const char* key : {"format", "step", "stream", "config", "config_hash"}) {
         if (!state.is_object() || !state.contains(key)) throw FormatError(path + ": missing \"" + std::string(key) + "\"");
     }
-    if (!state["step"].is_number_integer() || state["step"].get<int64_t>() < 1) throw FormatError(path + ": \"step\" must be a positive integer");
+    if (!state["step"].is_number_integer() || state["step"].get<int64_t>() < 0) throw FormatError(path + ": \"step\" must be an integer >= 0");
     if (!state["config"].is_object()) throw FormatError(path + ": \"config\" must be the run's resolved config (an object)");
     if (text_hash(state["config"].dump(2) + "\n") != state["config_hash"]) {
         throw FormatError(path + ": \"config\" does not hash to \"config_hash\" (the file was edited or damaged)");

@@ -3,7 +3,9 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
+#include <limits>
 
 #include "cli/chart.h"
 #include "cli/commands.h"
@@ -14,6 +16,7 @@
 #include "core/strings.h"
 #include "datasets/data_stream.h"
 #include "policy/checkpoint.h"
+#include "rl/watchdog.h"
 
 namespace aha::cli {
 
@@ -88,6 +91,41 @@ std::vector<std::pair<std::string, double>> scalars_of(const Json& line, const s
         if (item.key() != "step" && item.value().is_number()) out.emplace_back(prefix + item.key(), item.value().get<double>());
     }
     return out;
+}
+
+// Faults injected to test the watchdog (the AHA_FAULT environment variable, never set in normal use), each
+// once per process: "nan@S" makes every reward of step S NaN; "lr@S=X" multiplies step S's learning rate by X.
+struct Faults {
+    int nan_step = -1, lr_step = -1;
+    double lr_factor = 1;
+
+    static Faults from_env() {
+        Faults f;
+        const char* env = std::getenv("AHA_FAULT");
+        if (!env || !*env) return f;
+        for (const auto& item : split(env, ',')) {
+            int step = 0;
+            double x = 0;
+            char tail = 0;
+            if (std::sscanf(item.c_str(), "nan@%d%c", &step, &tail) == 1 && step > 0) {
+                f.nan_step = step;
+            } else if (std::sscanf(item.c_str(), "lr@%d=%lf%c", &step, &x, &tail) == 2 && step > 0) {
+                f.lr_step = step;
+                f.lr_factor = x;
+            } else {
+                throw ConfigError("AHA_FAULT: '" + item + "' is not a fault", "expected nan@STEP or lr@STEP=FACTOR, comma-separated");
+            }
+        }
+        log_info(std::string("AHA_FAULT=") + env + ": injecting faults (a test of the watchdog)");
+        return f;
+    }
+};
+
+// The watchdog's view of a metrics line.
+rl::WatchdogInput watchdog_input(const Json& line) {
+    auto num = [&](const char* key) { return line.contains(key) && line[key].is_number() ? line[key].get<double>() : NAN; };
+    return {line.value("step", 0), num("loss"), num("grad_norm"), num("kl"), num("entropy"), num("reward_mean"),
+            line.value("trained_groups", 0.0) > 0};
 }
 
 // "1h02m", "7m12s", "42s".
@@ -191,8 +229,8 @@ void check_resume_config(const Json& saved, const Json& now, bool force, const s
 // Loads the checkpoint a resume continues from into the trainer (built on the base policy) and the data
 // stream: `from`, or else the newest complete one of run_dir, falling back to older ones, with a warning
 // naming both, when one fails to load. `before_load` runs once, after the first config check and before any
-// weights are loaded. Returns the step.
-int resume_into(const ExperimentConfig& config, const TrainOptions& o, const Json& resolved, LoadedPolicy& p,
+// weights are loaded. Returns the checkpoint's trainer_state.json (its step, lr_scale, rollbacks).
+Json resume_into(const ExperimentConfig& config, const TrainOptions& o, const Json& resolved, LoadedPolicy& p,
                 rl::GrpoTrainer& trainer, TrainStream& train, bool continuing, std::function<void()> before_load) {
     std::vector<std::string> candidates;
     if (!o.resume_from.empty()) {
@@ -239,7 +277,9 @@ int resume_into(const ExperimentConfig& config, const TrainOptions& o, const Jso
         }
         if (!failed.empty()) log_info("warning: " + failed + "; resuming from the older " + dir);
         log_info("resuming from " + dir + " (step " + std::to_string(step) + " of " + std::to_string(config.rl.steps) + ")");
-        return step;
+        Json out = state;
+        out["dir"] = dir;
+        return out;
     }
     throw FormatError("no checkpoint of " + config.run_dir + " could be loaded; the newest: " + failed,
                       "without --resume the run starts over");
@@ -266,6 +306,16 @@ int run_train(const ExperimentConfig& config, const TrainOptions& options) {
     Series reward{"reward (mean per step)", {}, 0, 1}, accuracy{"eval " + headline + " accuracy", {}, 0, 1},
         length{"mean completion length (tokens)", {}, 0, 0};
 
+    Faults faults = Faults::from_env();
+    int current_step = 0;
+    rl::RewardFn fault_reward;  // null: the trainer's named rewards
+    if (faults.nan_step > 0) {
+        fault_reward = [base = rl::named_reward(config.rl.reward), &current_step, &faults](const std::string& c, const rl::PromptItem& item) {
+            verifiers::VerifierResult r = base(c, item);
+            if (current_step == faults.nan_step) r.reward = std::numeric_limits<double>::quiet_NaN();
+            return r;
+        };
+    }
     std::unique_ptr<rl::GrpoTrainer> trainer;
     std::unique_ptr<LineAppender> metrics, samples;
     std::unique_ptr<EvalLog> evals;
@@ -276,6 +326,7 @@ int run_train(const ExperimentConfig& config, const TrainOptions& options) {
         ensure_writable_dir(config.run_dir);
         write_file_atomic(config.run_dir + "/config.json", resolved);
         for (const char* log : kLogs) write_file_atomic(config.run_dir + "/" + log, "");
+        write_file_atomic(config.run_dir + "/events.jsonl", "");
         remove_tree(config.run_dir + "/tensorboard");
         board = std::make_unique<EventFileWriter>(config.run_dir + "/tensorboard");
         evals = std::make_unique<EvalLog>(config.run_dir);
@@ -284,62 +335,137 @@ int run_train(const ExperimentConfig& config, const TrainOptions& options) {
         for (const auto& r : results) board->add(0, scalars_of(r.to_json(), "eval/" + r.name + "/"));
         before = EvalSnapshot::of(results, config.eval.show_samples);
     };
+    rl::Watchdog watchdog(config.watchdog);
+    // Logs cut back to `upto` (a resume or a rollback): lines after it dropped, later checkpoints removed, the
+    // chart series and TensorBoard's files rebuilt from the kept lines, so each step appears once.
+    auto reload_logs = [&](int upto) {
+        for (const char* log : kLogs) {
+            const int dropped = truncate_log(config.run_dir + "/" + log, upto);
+            if (dropped > 0) log_info(std::string(log) + ": dropped " + std::to_string(dropped) + " line(s) after step " + std::to_string(upto));
+        }
+        for (const auto& name : remove_checkpoints_after(config.run_dir, upto)) {
+            log_info("removed checkpoints/" + name + ": it follows step " + std::to_string(upto) + ", which the run continues from");
+        }
+        reward.points.clear();
+        length.points.clear();
+        accuracy.points.clear();
+        for (const auto& j : read_jsonl(config.run_dir + "/metrics.jsonl")) {
+            const double step = j["step"].get<double>();
+            reward.points.emplace_back(step, j.value("reward_mean", 0.0));
+            length.points.emplace_back(step, j.value("completion_length", 0.0));
+            if (j.contains("eval_accuracy")) accuracy.points.emplace_back(step, j["eval_accuracy"].get<double>());
+        }
+        board.reset();
+        remove_tree(config.run_dir + "/tensorboard");
+        board = std::make_unique<EventFileWriter>(config.run_dir + "/tensorboard");
+        for (Json j : read_jsonl(config.run_dir + "/eval.jsonl")) {
+            j.erase("seconds");  // as the evaluations logged live (EvalResult::to_json)
+            board->add(j.value("step", 0), scalars_of(j, "eval/" + j.value("suite", "") + "/"));
+        }
+        for (const auto& j : read_jsonl(config.run_dir + "/metrics.jsonl")) board->add(j.value("step", 0), scalars_of(j, "train/"));
+    };
     int start = 0;  // the last step already done
+    int rollbacks = 0;  // the watchdog's, over the whole run
+    std::string resumed_from;
     if (resume) {
         // The reference (KL) is the base policy: the trainer is built on it, then the checkpoint is loaded in place.
-        trainer = std::make_unique<rl::GrpoTrainer>(p.model, p.text, config.rl);
+        trainer = std::make_unique<rl::GrpoTrainer>(p.model, p.text, config.rl, fault_reward);
         // Without logs in run_dir, the run branches from the checkpoint into a new directory with new logs
         // (the base evaluated first, before the checkpoint's weights replace it).
         const bool continuing = file_exists(config.run_dir + "/metrics.jsonl");
-        start = resume_into(config, options, resolved_json, p, *trainer, train, continuing, [&] {
+        const Json state = resume_into(config, options, resolved_json, p, *trainer, train, continuing, [&] {
             if (!continuing) start_fresh();
         });
+        start = state["step"].get<int>();
+        trainer->set_lr_scale(state.value("lr_scale", 1.0));
+        rollbacks = state.value("rollbacks", 0);
+        resumed_from = state["dir"].get<std::string>();
         if (continuing) {
             write_file_atomic(config.run_dir + "/config.json", resolved);
-            for (const char* log : kLogs) {
-                const int dropped = truncate_log(config.run_dir + "/" + log, start);
-                if (dropped > 0) log_info(std::string(log) + ": dropped " + std::to_string(dropped) + " line(s) after step " + std::to_string(start));
-            }
-            for (const auto& name : remove_checkpoints_after(config.run_dir, start)) {
-                log_info("removed checkpoints/" + name + ": it follows step " + std::to_string(start) + ", which the run continues from");
-            }
+            reload_logs(start);
             before = logged_eval(config.run_dir, 0, suites, config.eval.show_samples);
             int evaluated = 0;  // the last evaluation the run logged
             for (const auto& j : read_jsonl(config.run_dir + "/eval.jsonl")) evaluated = std::max(evaluated, j.value("step", 0));
             last = logged_eval(config.run_dir, evaluated, suites, config.eval.show_samples);
-            for (const auto& j : read_jsonl(config.run_dir + "/metrics.jsonl")) {
-                const double step = j["step"].get<double>();
-                reward.points.emplace_back(step, j.value("reward_mean", 0.0));
-                length.points.emplace_back(step, j.value("completion_length", 0.0));
-                if (j.contains("eval_accuracy")) accuracy.points.emplace_back(step, j["eval_accuracy"].get<double>());
-            }
-            // TensorBoard's files are rewritten from the kept lines, so they hold each step once.
-            remove_tree(config.run_dir + "/tensorboard");
-            board = std::make_unique<EventFileWriter>(config.run_dir + "/tensorboard");
-            for (Json j : read_jsonl(config.run_dir + "/eval.jsonl")) {
-                j.erase("seconds");  // as the evaluations logged live (EvalResult::to_json)
-                board->add(j.value("step", 0), scalars_of(j, "eval/" + j.value("suite", "") + "/"));
-            }
-            for (const auto& j : read_jsonl(config.run_dir + "/metrics.jsonl")) board->add(j.value("step", 0), scalars_of(j, "train/"));
             evals = std::make_unique<EvalLog>(config.run_dir);
         }
+        // The watchdog's history is the kept steps', as in the run that was never stopped.
+        for (const auto& j : read_jsonl(config.run_dir + "/metrics.jsonl")) watchdog.check(watchdog_input(j));
+        LineAppender(config.run_dir + "/events.jsonl").append(
+            Json{{"step", start}, {"event", "resume"}, {"message", "resumed from " + resumed_from}}.dump());
     } else {
         start_fresh();
-        trainer = std::make_unique<rl::GrpoTrainer>(p.model, p.text, config.rl);
+        trainer = std::make_unique<rl::GrpoTrainer>(p.model, p.text, config.rl, fault_reward);
+    }
+    if (config.watchdog.enabled && config.watchdog.action == "rollback" && run_checkpoints(config.run_dir).empty()) {
+        // Something to roll back to before the first periodic checkpoint: the policy the run starts from.
+        write_run_checkpoint(config.run_dir, start, p.model, p.text_dir, trainer->learner(),
+                             {{"stream", train.stream->position().to_json()}, {"config", resolved_json}, {"config_hash", config_hash},
+                              {"lr_scale", trainer->lr_scale()}, {"rollbacks", rollbacks}},
+                             config.checkpoint.keep);
     }
     metrics = std::make_unique<LineAppender>(config.run_dir + "/metrics.jsonl");
     samples = std::make_unique<LineAppender>(config.run_dir + "/samples.jsonl");
     if (last.suites.size() != before.suites.size()) last = before;  // nothing evaluated since the base
     if (!before.suites.empty()) accuracy.points.insert(accuracy.points.begin(), {0, before.suites.front()["accuracy"].get<double>()});
 
+    LineAppender events(config.run_dir + "/events.jsonl");
+    // A tripped watchdog: stop naming the last good checkpoint, or (rollback) reload it with a lower learning
+    // rate and return its step. The data stream goes on, so the offending batch (and those since the
+    // checkpoint) is not trained on again.
+    auto handle_watchdog = [&](const rl::WatchdogEvent& e, const Json& line) -> int {
+        // The newest checkpoint before step - 1: what step e.step saw came from the previous step's update,
+        // so that step's checkpoint is suspect.
+        std::string last_good;
+        for (const auto& name : run_checkpoints(config.run_dir)) {
+            if (name <= checkpoint_name(e.step - 2)) last_good = config.run_dir + "/checkpoints/" + name;
+        }
+        Json ev = {{"step", e.step}, {"event", e.check}, {"message", e.message}, {"metrics", line}};
+        const bool roll = config.watchdog.action == "rollback" && !last_good.empty() && rollbacks < config.watchdog.max_rollbacks;
+        if (!roll) {
+            ev["action"] = "stop";
+            ev["last_good_checkpoint"] = last_good.empty() ? Json() : Json(last_good);
+            events.append(ev.dump(-1, ' ', false, Json::error_handler_t::replace));
+            std::string why = config.watchdog.action == "rollback" && !last_good.empty()
+                                  ? " after " + std::to_string(rollbacks) + " rollback(s) (watchdog.max_rollbacks)" : "";
+            throw Error("watchdog: step " + std::to_string(e.step) + ": " + e.message + "; the run stopped" + why,
+                        last_good.empty() ? "no checkpoint was written before it (checkpoint.every)"
+                                          : "the last good checkpoint is " + last_good + "; continue with --resume " + last_good +
+                                                " (with --resume-force after changing the config)");
+        }
+        const Json state = read_checkpoint_state(last_good);
+        load_run_checkpoint(last_good, p.model, trainer->learner());
+        const int back = state["step"].get<int>();
+        ++rollbacks;
+        trainer->set_lr_scale(trainer->lr_scale() * config.watchdog.lr_factor);
+        ev.update({{"action", "rollback"}, {"checkpoint", last_good}, {"lr_scale", trainer->lr_scale()}, {"rollbacks", rollbacks}});
+        events.append(ev.dump(-1, ' ', false, Json::error_handler_t::replace));
+        log_info("watchdog: step " + std::to_string(e.step) + ": " + e.message + "; rolled back to " + last_good +
+                 ", learning rate x" + std::to_string(trainer->lr_scale()));
+        reload_logs(back);
+        if (!before.suites.empty()) accuracy.points.insert(accuracy.points.begin(), {0, before.suites.front()["accuracy"].get<double>()});
+        watchdog.rewind(back);
+        return back;
+    };
     const bool progress = config.log.progress == "always" || (config.log.progress == "auto" && ::isatty(STDOUT_FILENO));
     const Eta eta{Stopwatch(), start, config.rl.steps};
     std::printf("\n%6s %8s %9s %10s %8s %8s %7s %8s\n", "step", "reward", "accuracy", "eval", "length", "clip", "s/step", "eta");
     double reward_window = 0, seconds_window = 0;
     int window = 0;
     for (int step = start + 1; step <= config.rl.steps; ++step) {
+        current_step = step;
+        const double lr_scale = trainer->lr_scale();
+        if (step == faults.lr_step) trainer->set_lr_scale(lr_scale * faults.lr_factor);
         rl::StepMetrics m = trainer->step([&](int count) { return train.next(count); }, step);
+        trainer->set_lr_scale(lr_scale);
+        if (step == faults.nan_step) faults.nan_step = -1;  // once
+        if (step == faults.lr_step) faults.lr_step = -1;
         Json line = m.to_json();
+        if (auto event = watchdog.check(watchdog_input(line))) {
+            const int back = handle_watchdog(*event, line);
+            step = back;  // the loop goes on at back + 1
+            continue;
+        }
         reward.points.emplace_back(step, m.reward_mean);
         length.points.emplace_back(step, m.completion_length);
         reward_window += m.reward_mean;
@@ -377,7 +503,8 @@ int run_train(const ExperimentConfig& config, const TrainOptions& options) {
         if (config.checkpoint.every > 0 && step % config.checkpoint.every == 0) {
             const std::string written = write_run_checkpoint(
                 config.run_dir, step, p.model, p.text_dir, trainer->learner(),
-                {{"stream", train.stream->position().to_json()}, {"config", resolved_json}, {"config_hash", config_hash}},
+                {{"stream", train.stream->position().to_json()}, {"config", resolved_json}, {"config_hash", config_hash},
+                 {"lr_scale", trainer->lr_scale()}, {"rollbacks", rollbacks}},
                 config.checkpoint.keep);
             log_info("checkpoint " + written);
         }

@@ -45,7 +45,7 @@ StepMetrics GrpoTrainer::step(const PromptSource& next_items, int step) {
     m.dynamic_sampling_rounds = config_.dynamic_sampling.enabled ? c.rounds : 0;
     m.seconds_rollout = c.seconds_rollout;
     m.seconds_score = c.seconds_score;
-    const double lr = lr_at(config_.lr_schedule, config_.learning_rate, step - 1, config_.steps);
+    const double lr = lr_scale_ * lr_at(config_.lr_schedule, config_.learning_rate, step - 1, config_.steps);
     m.learning_rate = lr;
     if (c.kept_groups == 0) {
         // Dynamic sampling found no group with a reward spread within max_rounds: nothing to learn from.

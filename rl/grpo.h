@@ -37,6 +37,9 @@ class GrpoTrainer {
     rollout::Engine& engine() { return *engine_; }
     const tokenizer::ModelText& text() const { return text_; }
     Learner& learner() { return learner_; }
+    // A factor on the schedule's learning rate (the watchdog's rollback lowers it; saved in checkpoints).
+    void set_lr_scale(double scale) { lr_scale_ = scale; }
+    double lr_scale() const { return lr_scale_; }
     // What the last step sampled and kept for training (its groups' prompts, completions and verdicts).
     const ScoredRollout& last_kept() const { return last_kept_; }
 
@@ -48,6 +51,7 @@ class GrpoTrainer {
     Learner learner_;
     std::unique_ptr<rollout::Engine> engine_;
     ScoredRollout last_kept_;
+    double lr_scale_ = 1.0;
 };
 
 }  // namespace aha::rl

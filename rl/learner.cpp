@@ -1,6 +1,8 @@
 // The learner stage; see learner.h.
 #include "rl/learner.h"
 
+#include <cmath>
+
 #include "core/files.h"
 
 #include "rl/losses.h"
@@ -170,6 +172,13 @@ double Learner::optimizer_step() {
     }
     const auto& trained = master_.empty() ? params : master_;
     double grad_norm = config_.max_grad_norm > 0 ? torch::nn::utils::clip_grad_norm_(trained, config_.max_grad_norm) : 0.0;
+    if (!std::isfinite(grad_norm)) {
+        // A NaN/inf gradient never reaches the weights or the moments (as verl skips such a step); the
+        // metric keeps the non-finite norm, which the run's watchdog reports.
+        optimizer_->zero_grad();
+        for (auto& p : params) p.mutable_grad() = torch::Tensor();
+        return grad_norm;
+    }
     optimizer_->step();
     if (!master_.empty()) {
         torch::NoGradGuard no_grad;
