@@ -84,8 +84,8 @@ std::string chart(const std::string& title, const std::vector<Line>& lines, doub
     if (unit_range) {
         lo = 0;
         hi = 1;
-    } else if (lo > 0) {
-        lo = 0;
+    } else if (lo > 0 || (lo < 0 && -lo < 1e-3 * (hi - lo))) {
+        lo = 0;  // non-negative data (or rounding noise under it) starts at 0
     }
     if (hi - lo < 1e-12) hi = lo + (lo == 0 ? 1 : std::fabs(lo));
     const double y_step = nice_step((hi - lo) / 4);
@@ -212,10 +212,20 @@ std::string render_report(const std::string& run_dir) {
         h += "</table>";
     }
     if (!events.empty()) {
-        h += "<h2>Events</h2><table><tr><th>step</th><th>event</th><th>detail</th></tr>";
+        h += "<h2>Events</h2><table><tr><th>step</th><th>event</th><th style=\"text-align:left\">what was seen, and what was done</th></tr>";
         for (const auto& e : events) {
+            std::string outcome;
+            const std::string action = e.value("action", "");
+            if (action == "rollback") {
+                const std::string ckpt = e.value("checkpoint", "");
+                outcome = " &rarr; rolled back to " + esc(ckpt.substr(ckpt.rfind('/') + 1)) + ", learning rate &times;" +
+                          num(e.value("lr_scale", 1.0));
+            } else if (action == "stop") {
+                const Json good = e.value("last_good_checkpoint", Json());
+                outcome = " &rarr; stopped" + (good.is_string() ? "; last good checkpoint " + esc(good.get<std::string>()) : std::string());
+            }
             h += "<tr><td>" + value_text(e.value("step", Json(0))) + "</td><td class=\"ev\">" + esc(e.value("event", "")) +
-                 "</td><td style=\"text-align:left\">" + esc(e.value("message", "")) + "</td></tr>";
+                 "</td><td style=\"text-align:left\">" + esc(e.value("message", "")) + outcome + "</td></tr>";
         }
         h += "</table>";
     }

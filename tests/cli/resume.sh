@@ -148,7 +148,7 @@ while True:
     started = any(n.startswith("step_") for n in names)
     if kills > 60:
         raise SystemExit("FAIL: the chaos run did not finish in 60 resumes")
-assert kills >= 10, kills
+assert kills >= 8, kills
 same_run(f"{tmp}/chaos_straight", run, f"killed {kills} times ({in_write} inside a checkpoint write), resumed each time")
 assert in_write >= 1, "no kill landed inside a checkpoint write: the test did not test atomicity"
 
